@@ -1,0 +1,6 @@
+//! The Nucleus asset model and the rules every asset must satisfy before it is written.
+
+mod model;
+pub mod validate;
+
+pub use model::{Asset, AssetFile, IMPORT_VERSION, SCAN_TOOL, SCAN_TYPE};

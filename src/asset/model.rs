@@ -1,0 +1,86 @@
+//! The Nucleus "Container Image" asset file as data: the three metadata fields and one
+//! [`Asset`] per runnable platform image, with the field names of `FORMAT.md`.
+
+use serde::{Deserialize, Serialize};
+
+/// `nucleus_import_version` of every file nuccrawl writes.
+pub const IMPORT_VERSION: &str = "1";
+/// `scan_tool`: an asset-only upload, no findings.
+pub const SCAN_TOOL: &str = "Asset";
+/// `scan_type` of a Container Image file.
+pub const SCAN_TYPE: &str = "Container Image";
+
+/// A whole asset file, as written or as read back for validation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssetFile {
+    /// Always [`IMPORT_VERSION`] when written by nuccrawl.
+    pub nucleus_import_version: String,
+    /// Always [`SCAN_TOOL`] when written by nuccrawl.
+    pub scan_tool: String,
+    /// Always [`SCAN_TYPE`] when written by nuccrawl.
+    pub scan_type: String,
+    /// One entry per platform image.
+    pub assets: Vec<Asset>,
+}
+
+impl AssetFile {
+    /// A file with nuccrawl's fixed metadata around `assets`.
+    pub fn new(assets: Vec<Asset>) -> Self {
+        AssetFile {
+            nucleus_import_version: IMPORT_VERSION.into(),
+            scan_tool: SCAN_TOOL.into(),
+            scan_type: SCAN_TYPE.into(),
+            assets,
+        }
+    }
+}
+
+/// One runnable image: one image manifest with its config. Empty lists and `None`
+/// fields are left out of JSON and XML and written as empty CSV cells.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Asset {
+    /// Repository path without the registry host (`library/` dropped on Docker Hub).
+    pub image_repo: String,
+    /// `sha256:` of the manifest bytes as served.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_manifest_digest: Option<String>,
+    /// `sha256:` of the config blob (the image ID).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_config_digest: Option<String>,
+    /// Every tag of the repository that reaches this manifest, sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub image_tags: Vec<String>,
+    /// Registry host with optional port; Docker Hub is `docker.io`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_registry: Option<String>,
+    /// Further registries holding the same image.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub image_secondary_registries: Vec<String>,
+    /// OS distribution, only when the config gives reliable evidence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_distro: Option<String>,
+    /// A Go `GOOS` value or `unknown`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_platform_os: Option<String>,
+    /// A Go `GOARCH` value or `unknown`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_platform_arch: Option<String>,
+    /// OS version, e.g. Windows `10.0.17763.5458`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_platform_os_version: Option<String>,
+    /// Mandatory OS features, e.g. `win32k`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub image_platform_os_features: Vec<String>,
+    /// CPU variant from the OCI image-index table, e.g. `v8`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_platform_arch_variant: Option<String>,
+    /// Architecture features (reserved by OCI).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub image_platform_arch_features: Vec<String>,
+    /// The manifest text, byte for byte as served.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_manifest: Option<String>,
+    /// The config text, byte for byte as served.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_config: Option<String>,
+}
