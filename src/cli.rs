@@ -1,1 +1,147 @@
-//! TODO
+//! The command line as clap sees it: flag definitions and help text only. Nothing here
+//! touches the network or the file system; `config` turns this into built objects.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Exit codes, as documented in `--help` and the README.
+pub const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  everything asked for was crawled and written
+  1  nothing could be done (bad arguments or files, registry unreachable, output unwritable)
+  2  some repositories or tags failed; the output file holds everything else
+  130  interrupted (SIGINT or SIGTERM); the previous output file is left untouched";
+
+/// Crawl container registries into Nucleus "Container Image" asset files.
+///
+/// Each TARGET is a repository (`ghcr.io/org/app`), one tag or digest of it
+/// (`ghcr.io/org/app:1.4`, `…@sha256:…`), or a pattern over repository paths where `*`
+/// stays inside one path segment and `**` crosses segments (`ghcr.io/org/*`,
+/// `127.0.0.1:5000/**`). A name without a registry follows Docker's rules: `alpine` is
+/// `docker.io/library/alpine`.
+#[derive(Debug, Parser)]
+#[command(name = "nuccrawl", version, after_long_help = EXIT_CODES_HELP,
+          args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct Cli {
+    /// Check an existing asset file instead of crawling.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// What to crawl: repositories, tags, digests or repository patterns.
+    #[arg(value_name = "TARGET", required = true)]
+    pub targets: Vec<String>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub filter: FilterArgs,
+
+    #[command(flatten)]
+    pub network: NetworkArgs,
+
+    #[command(flatten)]
+    pub verbosity: VerbosityArgs,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a Container Image file (JSON, XML or CSV) against every rule of the format.
+    ///
+    /// Names the asset and field of each violation and exits 1 when there is one.
+    Validate {
+        /// The file to check; its format comes from the extension unless --format is given.
+        file: PathBuf,
+        /// Read the file as this format regardless of its extension.
+        #[arg(long, value_enum)]
+        format: Option<FormatArg>,
+    },
+}
+
+/// Where and how to write the result.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Write the asset file here (atomically); without it, JSON goes to stdout.
+    ///
+    /// The format comes from the extension (.json, .xml, .csv) unless --format is given.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Output format, overriding the file extension.
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
+
+    /// Leave the manifest and config text out of the assets (digests are always written).
+    #[arg(long)]
+    pub no_bodies: bool,
+}
+
+/// The output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// One JSON object with an `assets` array.
+    Json,
+    /// A `nucleusCustomScan` XML document.
+    Xml,
+    /// RFC 4180 CSV, one row per asset.
+    Csv,
+}
+
+/// Which repositories, tags and platforms to keep.
+#[derive(Debug, Args)]
+pub struct FilterArgs {
+    /// Only crawl tags matching this glob (repeatable), e.g. `v1.*`.
+    #[arg(long = "tags", value_name = "GLOB")]
+    pub tags: Vec<String>,
+
+    /// Skip tags matching this glob (repeatable), e.g. `*-rc*`.
+    #[arg(long = "exclude-tags", value_name = "GLOB")]
+    pub exclude_tags: Vec<String>,
+
+    /// Only keep images of this platform (repeatable), as `os/arch[/variant]`.
+    ///
+    /// `linux/arm64` matches `linux/arm64/v8`; the variant is compared only when given.
+    #[arg(long = "platform", value_name = "OS/ARCH[/VARIANT]")]
+    pub platforms: Vec<String>,
+}
+
+/// How to talk to registries.
+#[derive(Debug, Args)]
+pub struct NetworkArgs {
+    /// Allow plain HTTP to this registry (repeatable). Loopback addresses always may.
+    #[arg(long = "plain-http", value_name = "HOST[:PORT]")]
+    pub plain_http: Vec<String>,
+
+    /// Requests in flight at once, per registry host.
+    #[arg(long, value_name = "N", default_value_t = crate::config::DEFAULT_CONCURRENCY,
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+
+    /// Seconds to wait for a connection.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub connect_timeout: u64,
+
+    /// Seconds to wait for one response.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub request_timeout: u64,
+
+    /// Attempts per request for transient faults (429, 5xx, timeouts).
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub max_attempts: u32,
+}
+
+/// How much to say.
+#[derive(Debug, Args)]
+pub struct VerbosityArgs {
+    /// Print only errors (no progress, no summary).
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Say more: -v request counts and decisions, -vv per request, -vvv wire detail.
+    ///
+    /// Credentials and tokens are never logged at any level.
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}

@@ -7,6 +7,7 @@
 //! comes back, `derive` decides platform and distro, `crawl` ties it into a pipeline, and
 //! `asset` / `output` turn the result into a validated file.
 
+pub mod app;
 pub mod asset;
 pub mod cli;
 pub mod config;

@@ -1,1 +1,89 @@
-//! TODO
+//! The one place that writes to the user's terminal: the run summary, validation
+//! results and fatal errors, all on stderr so stdout stays clean for the asset file.
+
+use std::io::Write;
+
+use crate::asset::validate::Violation;
+use crate::crawl::summary::Summary;
+
+/// Writes what the user reads.
+pub struct Printer {
+    quiet: bool,
+    verbose: u8,
+}
+
+impl Printer {
+    /// A printer honouring `-q` and `-v`.
+    pub fn new(quiet: bool, verbose: u8) -> Self {
+        Printer { quiet, verbose }
+    }
+
+    /// The end-of-run summary; failures are shown even with `-q`.
+    pub fn summary(&self, summary: &Summary, written_to: Option<&str>) {
+        let mut err = std::io::stderr().lock();
+        if !self.quiet {
+            let _ = writeln!(
+                err,
+                "nuccrawl: {} repositories, {} tags, {} images{}",
+                summary.repositories,
+                summary.tags,
+                summary.images,
+                written_to.map(|p| format!(" written to {p}")).unwrap_or_default()
+            );
+            if !summary.skipped.is_empty() {
+                let kinds: Vec<String> =
+                    summary.skipped.iter().map(|(k, n)| format!("{n} {k}")).collect();
+                let _ = writeln!(err, "  skipped (not images): {}", kinds.join(", "));
+            }
+            if summary.filtered_by_platform > 0 {
+                let _ = writeln!(err, "  left out by --platform: {}", summary.filtered_by_platform);
+            }
+            if self.verbose > 0 {
+                let kinds: Vec<String> =
+                    summary.requests.iter().map(|(k, n)| format!("{k} {n}")).collect();
+                let _ = writeln!(
+                    err,
+                    "  requests: {} (retries {})",
+                    kinds.join(", "),
+                    summary.retries
+                );
+            }
+        }
+        if !summary.failures.is_empty() {
+            let _ = writeln!(err, "  failures ({}):", summary.failures.len());
+            for f in &summary.failures {
+                let _ = writeln!(err, "    {f}");
+            }
+        }
+    }
+
+    /// The result of `nuccrawl validate`.
+    pub fn validation(&self, path: &str, assets: usize, violations: &[Violation]) {
+        let mut err = std::io::stderr().lock();
+        for v in violations {
+            let _ = writeln!(err, "{path}: {v}");
+        }
+        if violations.is_empty() {
+            if !self.quiet {
+                let _ = writeln!(err, "{path}: valid ({assets} assets)");
+            }
+        } else {
+            let _ = writeln!(err, "{path}: {} violations in {assets} assets", violations.len());
+        }
+    }
+
+    /// A fatal error with its cause chain, printed once.
+    pub fn error(&self, error: &anyhow::Error) {
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "nuccrawl: error: {error}");
+        for cause in error.chain().skip(1) {
+            let _ = write!(err, ": {cause}");
+        }
+        let _ = writeln!(err);
+    }
+
+    /// A one-line notice (e.g. interruption).
+    pub fn notice(&self, message: &str) {
+        let _ = writeln!(std::io::stderr().lock(), "nuccrawl: {message}");
+    }
+}

@@ -1,0 +1,93 @@
+//! The two things the binary does, crawl and validate, each returning an exit code.
+//! `main` only sets up logging and the runtime around these.
+
+use std::path::Path;
+
+use anyhow::Context;
+
+use crate::asset::validate::validate_file;
+use crate::asset::AssetFile;
+use crate::cli::FormatArg;
+use crate::config::{resolve_format, Config};
+use crate::crawl;
+use crate::output::{self, Format};
+use crate::printer::Printer;
+use crate::progress;
+
+/// Everything crawled and written.
+pub const EXIT_OK: u8 = 0;
+/// Nothing could be done: bad arguments or files, registry unreachable, output unwritable.
+pub const EXIT_FATAL: u8 = 1;
+/// Some repositories or tags failed; the output holds the rest.
+pub const EXIT_PARTIAL: u8 = 2;
+/// Stopped by SIGINT or SIGTERM (128 + SIGINT, as shells report it).
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+/// Crawls and writes; the exit code says how it went.
+pub async fn crawl(config: &Config, printer: &Printer) -> anyhow::Result<u8> {
+    let reporter = progress::reporter(!config.quiet && config.verbose == 0);
+    let outcome = tokio::select! {
+        outcome = crawl::run(config, reporter.as_ref()) => outcome,
+        signal = interrupted() => {
+            reporter.finish();
+            printer.notice(&format!("interrupted by {signal}; no output written"));
+            return Ok(EXIT_INTERRUPTED);
+        }
+    };
+    if outcome.nothing_done() {
+        printer.summary(&outcome.summary, None);
+        printer.notice("nothing could be crawled; no output written");
+        return Ok(EXIT_FATAL);
+    }
+    let file = AssetFile::new(outcome.assets);
+    let written_to = match &config.output {
+        Some(path) => {
+            output::write_atomically(path, &file, config.format)
+                .with_context(|| format!("writing {}", path.display()))?;
+            Some(path.display().to_string())
+        }
+        None => {
+            let stdout = std::io::stdout().lock();
+            output::encode(&file, config.format, stdout).context("writing to stdout")?;
+            None
+        }
+    };
+    printer.summary(&outcome.summary, written_to.as_deref());
+    Ok(if outcome.summary.failures.is_empty() { EXIT_OK } else { EXIT_PARTIAL })
+}
+
+/// Checks a file against every rule of the format.
+pub fn validate(path: &Path, format: Option<FormatArg>, printer: &Printer) -> anyhow::Result<u8> {
+    let format: Format = resolve_format(Some(&path.to_path_buf()), format)?;
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let file = output::decode(&bytes, format)
+        .with_context(|| format!("{} is not a readable {format:?} asset file", path.display()))?;
+    let violations = validate_file(&file);
+    printer.validation(&path.display().to_string(), file.assets.len(), &violations);
+    Ok(if violations.is_empty() { EXIT_OK } else { EXIT_FATAL })
+}
+
+/// Resolves when SIGINT or SIGTERM arrives, naming it.
+async fn interrupted() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = match signal(SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => return wait_ctrl_c().await,
+        };
+        tokio::select! {
+            name = wait_ctrl_c() => name,
+            _ = term.recv() => "SIGTERM",
+        }
+    }
+    #[cfg(not(unix))]
+    wait_ctrl_c().await
+}
+
+async fn wait_ctrl_c() -> &'static str {
+    match tokio::signal::ctrl_c().await {
+        Ok(()) => "SIGINT",
+        Err(_) => std::future::pending().await,
+    }
+}

@@ -1,0 +1,213 @@
+//! One repository, start to finish: list and filter its tags, resolve each tag to a
+//! digest with at most one HEAD, walk the manifests those digests reach, then fetch each
+//! distinct config once and turn every image into an asset.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use bytes::Bytes;
+use futures::stream::{self, StreamExt};
+use tracing::debug;
+
+use super::assemble::{assemble, ImageInput};
+use super::graph::{self, Node};
+use super::summary::{Failure, Summary};
+use crate::asset::Asset;
+use crate::config::Config;
+use crate::image::manifest::skip_kind_for_tag;
+use crate::image::Digest;
+use crate::progress::Reporter;
+use crate::reference::{is_tag, Registry, Selector};
+use crate::registry::RegistryClient;
+
+/// Upper bound on a config blob: real configs are a few KiB; the largest seen in the
+/// wild (long histories, big label sets) stay well under 1 MiB.
+pub const CONFIG_SIZE_CAP: usize = 4 * 1024 * 1024;
+
+/// One repository to crawl.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RepoJob {
+    /// Where it lives.
+    pub registry: Registry,
+    /// Its path on the registry.
+    pub repo: String,
+    /// What to take from it.
+    pub selector: Selector,
+}
+
+/// What one repository gave.
+#[derive(Debug, Default)]
+pub struct RepoResult {
+    /// Its assets.
+    pub assets: Vec<Asset>,
+    /// Its counts and failures.
+    pub summary: Summary,
+}
+
+/// Crawls one repository; never fails as a whole, failures land in the summary.
+pub async fn crawl(
+    client: &RegistryClient,
+    job: &RepoJob,
+    config: &Config,
+    reporter: &dyn Reporter,
+) -> RepoResult {
+    let mut out = RepoResult::default();
+    let failure = |reference: Option<String>, reason: String| Failure {
+        registry: job.registry.name().to_owned(),
+        repository: Some(job.repo.clone()),
+        reference,
+        reason,
+    };
+    let tags = match list_tags(client, job, config, &mut out.summary).await {
+        Ok(tags) => tags,
+        Err(reason) => {
+            out.summary.failures.push(failure(None, reason));
+            return out;
+        }
+    };
+    reporter.tags_found(tags.len() as u64);
+    let concurrency = config.client.max_concurrency;
+
+    let resolved: Vec<(String, Result<Resolved, String>)> = stream::iter(tags)
+        .map(|tag| async move {
+            let r = resolve_tag(client, &job.repo, &tag).await;
+            reporter.tag_done();
+            (tag, r)
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+
+    let mut roots: BTreeMap<Digest, BTreeSet<String>> = BTreeMap::new();
+    let mut prefetched = HashMap::new();
+    for (tag, r) in resolved {
+        match r {
+            Ok(Resolved { digest, body }) => {
+                out.summary.tags += 1;
+                if let Some(body) = body {
+                    prefetched.insert(digest.clone(), body);
+                }
+                roots.entry(digest).or_default().insert(tag);
+            }
+            Err(reason) => out.summary.failures.push(failure(Some(tag), reason)),
+        }
+    }
+    if let Selector::Digest(d) = &job.selector {
+        roots.entry(d.clone()).or_default();
+    }
+
+    let graph = graph::build(client, &job.repo, roots.keys().cloned(), prefetched, concurrency).await;
+    for (digest, node) in &graph.nodes {
+        match node {
+            Node::Skipped(kind) => out.summary.skip(kind.label()),
+            Node::Failed(reason) => {
+                out.summary.failures.push(failure(Some(digest.to_string()), reason.clone()))
+            }
+            Node::Index(_) | Node::Image { .. } => {}
+        }
+    }
+    for kind in graph.skipped_entries.values() {
+        out.summary.skip(kind.label());
+    }
+
+    let images = graph.images(&roots);
+    let configs = fetch_configs(client, &job.repo, images.values().map(|i| &i.manifest.config_digest), concurrency).await;
+    for image in images.values() {
+        let config_digest = &image.manifest.config_digest;
+        let config_bytes = match configs.get(config_digest) {
+            Some(Ok(bytes)) => bytes,
+            Some(Err(reason)) => {
+                out.summary.failures.push(failure(Some(image.digest.to_string()), reason.clone()));
+                continue;
+            }
+            None => continue,
+        };
+        let input = ImageInput {
+            registry: &job.registry,
+            repo: &job.repo,
+            manifest_digest: image.digest,
+            manifest_bytes: image.bytes,
+            config_digest,
+            config_bytes,
+            entry_platform: image.entry_platform,
+            tags: &image.tags,
+        };
+        match assemble(&input, config) {
+            Ok(Some(asset)) => {
+                out.summary.images += 1;
+                out.assets.push(asset);
+            }
+            Ok(None) => out.summary.filtered_by_platform += 1,
+            Err(reason) => out.summary.failures.push(failure(Some(image.digest.to_string()), reason)),
+        }
+    }
+    out.summary.repositories += 1;
+    out
+}
+
+/// The tags to resolve: listed and filtered, or the one the user named. Signature,
+/// attestation and SBOM tags are counted and dropped here, before any request.
+async fn list_tags(
+    client: &RegistryClient,
+    job: &RepoJob,
+    config: &Config,
+    summary: &mut Summary,
+) -> Result<Vec<String>, String> {
+    let listed = match &job.selector {
+        Selector::Tag(tag) => return Ok(vec![tag.clone()]),
+        Selector::Digest(_) => return Ok(Vec::new()),
+        Selector::AllTags => client.tags(&job.repo).await.map_err(|e| e.to_string())?,
+    };
+    let mut kept = Vec::with_capacity(listed.len());
+    for tag in listed.into_iter().collect::<BTreeSet<_>>() {
+        if let Some(kind) = skip_kind_for_tag(&tag) {
+            summary.skip(kind.label());
+        } else if !is_tag(&tag) {
+            summary.failures.push(Failure {
+                registry: job.registry.name().to_owned(),
+                repository: Some(job.repo.clone()),
+                reference: Some(tag.escape_debug().to_string()),
+                reason: "tag breaks the Nucleus tag rules ([A-Za-z0-9_.-], at most 128)".into(),
+            });
+        } else if config.tags.keeps(&tag) {
+            kept.push(tag);
+        }
+    }
+    Ok(kept)
+}
+
+/// A tag's digest, and the body when it had to be fetched to learn it.
+struct Resolved {
+    digest: Digest,
+    body: Option<(Bytes, Option<String>)>,
+}
+
+/// One HEAD; a GET by tag only when HEAD gives no digest (unsupported or header missing).
+async fn resolve_tag(client: &RegistryClient, repo: &str, tag: &str) -> Result<Resolved, String> {
+    match client.head_manifest(repo, tag).await {
+        Ok(Some(head)) if head.digest.is_some() => {
+            return Ok(Resolved { digest: head.digest.expect("checked"), body: None })
+        }
+        Ok(_) => debug!(repo, tag, "HEAD gave no digest; fetching the manifest by tag"),
+        Err(e) => return Err(e.to_string()),
+    }
+    let fetched = client.get_manifest(repo, tag).await.map_err(|e| e.to_string())?;
+    Ok(Resolved { digest: fetched.digest, body: Some((fetched.bytes, fetched.media_type)) })
+}
+
+/// Each distinct config once, verified by the client against its digest.
+async fn fetch_configs<'a>(
+    client: &RegistryClient,
+    repo: &str,
+    digests: impl Iterator<Item = &'a Digest>,
+    concurrency: usize,
+) -> HashMap<Digest, Result<Bytes, String>> {
+    let distinct: BTreeSet<Digest> = digests.cloned().collect();
+    stream::iter(distinct)
+        .map(|digest| async move {
+            let r = client.get_blob(repo, &digest, CONFIG_SIZE_CAP).await;
+            (digest, r.map_err(|e| format!("config: {e}")))
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await
+}
