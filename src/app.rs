@@ -34,6 +34,9 @@ pub async fn crawl(config: &Config, printer: &Printer) -> anyhow::Result<u8> {
             return Ok(EXIT_INTERRUPTED);
         }
     };
+    if let Some(path) = &config.report {
+        write_report(path, &outcome.summary)?;
+    }
     if outcome.nothing_done() {
         printer.summary(&outcome.summary, None);
         printer.notice("nothing could be crawled; no output written");
@@ -54,6 +57,16 @@ pub async fn crawl(config: &Config, printer: &Printer) -> anyhow::Result<u8> {
     };
     printer.summary(&outcome.summary, written_to.as_deref());
     Ok(if outcome.summary.failures.is_empty() { EXIT_OK } else { EXIT_PARTIAL })
+}
+
+/// Writes the run summary as JSON, atomically like the asset file.
+fn write_report(path: &Path, summary: &crate::crawl::summary::Summary) -> anyhow::Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("creating a temporary file beside {}", path.display()))?;
+    serde_json::to_writer_pretty(&mut tmp, summary)?;
+    tmp.persist(path).with_context(|| format!("writing report {}", path.display()))?;
+    Ok(())
 }
 
 /// Checks a file against every rule of the format.

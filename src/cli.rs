@@ -73,6 +73,10 @@ pub struct OutputArgs {
     #[arg(long, value_enum)]
     pub format: Option<FormatArg>,
 
+    /// Also write the run summary (counts, skipped kinds, failures, requests) as JSON here.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+
     /// Leave the manifest and config text out of the assets (digests are always written).
     #[arg(long)]
     pub no_bodies: bool,

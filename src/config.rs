@@ -43,6 +43,8 @@ pub struct Config {
     pub output: Option<PathBuf>,
     /// How to encode the file.
     pub format: Format,
+    /// Where to write the JSON run summary, if anywhere.
+    pub report: Option<PathBuf>,
     /// Whether assets carry the manifest and config text.
     pub embed_bodies: bool,
     /// Which tags to keep.
@@ -90,6 +92,7 @@ impl Config {
             targets,
             output: cli.output.output.clone(),
             format,
+            report: cli.output.report.clone(),
             embed_bodies: !cli.output.no_bodies,
             tags: TagFilter::new(&cli.filter.tags, &cli.filter.exclude_tags)?,
             platforms,
