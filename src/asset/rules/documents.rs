@@ -155,7 +155,10 @@ mod tests {
             "",
         );
         assert_ok(&with_manifest(&no_media_type));
-        let index = r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#;
+        let index = concat!(
+            r#"{"schemaVersion":2,"#,
+            r#""mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#
+        );
         assert_only(&with_manifest(index), "image_manifest");
         let untyped_list = r#"{"schemaVersion":2,"manifests":[]}"#;
         assert_only(&with_manifest(untyped_list), "image_manifest");
