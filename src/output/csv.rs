@@ -1,0 +1,286 @@
+//! The CSV encoding: a header row, then one row per asset with the file metadata repeated
+//! on each. Lists are joined with `;`. Quoting follows RFC 4180 (fields with a comma,
+//! quote or line break are quoted, quotes doubled), so manifest and config bytes,
+//! including CR LF, come back exactly.
+//!
+//! Reading finds columns by header name, so their order does not matter; missing
+//! columns and blank cells are absent values. A file with no rows has no metadata to
+//! read and gets nuccrawl's.
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use csv::{ReaderBuilder, StringRecord, Terminator, WriterBuilder};
+
+use super::{Format, OutputError};
+use crate::asset::{Asset, AssetFile};
+
+/// The columns, in the order FORMAT.md gives them.
+pub(super) const COLUMNS: [&str; 18] = [
+    "nucleus_import_version",
+    "scan_tool",
+    "scan_type",
+    "image_repo",
+    "image_manifest_digest",
+    "image_config_digest",
+    "image_tags",
+    "image_registry",
+    "image_secondary_registries",
+    "image_distro",
+    "image_platform_os",
+    "image_platform_arch",
+    "image_platform_os_version",
+    "image_platform_os_features",
+    "image_platform_arch_variant",
+    "image_platform_arch_features",
+    "image_manifest",
+    "image_config",
+];
+/// Separator between the items of a list column.
+const LIST_SEPARATOR: char = ';';
+
+/// Writes `file` as CSV with CR LF line ends (RFC 4180).
+pub(super) fn encode<W: Write>(file: &AssetFile, w: W) -> Result<(), OutputError> {
+    let mut out = WriterBuilder::new()
+        .terminator(Terminator::CRLF)
+        .from_writer(w);
+    out.write_record(COLUMNS)?;
+    for (index, asset) in file.assets.iter().enumerate() {
+        out.write_record(row(file, index, asset)?)?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// The cells of one asset's row, in [`COLUMNS`] order.
+fn row(file: &AssetFile, index: usize, a: &Asset) -> Result<[String; 18], OutputError> {
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    let list = |field, items: &[String]| join(index, field, items);
+    Ok([
+        file.nucleus_import_version.clone(),
+        file.scan_tool.clone(),
+        file.scan_type.clone(),
+        a.image_repo.clone(),
+        text(&a.image_manifest_digest),
+        text(&a.image_config_digest),
+        list("image_tags", &a.image_tags)?,
+        text(&a.image_registry),
+        list("image_secondary_registries", &a.image_secondary_registries)?,
+        text(&a.image_distro),
+        text(&a.image_platform_os),
+        text(&a.image_platform_arch),
+        text(&a.image_platform_os_version),
+        list("image_platform_os_features", &a.image_platform_os_features)?,
+        text(&a.image_platform_arch_variant),
+        list(
+            "image_platform_arch_features",
+            &a.image_platform_arch_features,
+        )?,
+        text(&a.image_manifest),
+        text(&a.image_config),
+    ])
+}
+
+/// Joins a list with `;`, refusing items that hold one (they would split on reading).
+fn join(asset: usize, field: &'static str, items: &[String]) -> Result<String, OutputError> {
+    if let Some(item) = items.iter().find(|i| i.contains(LIST_SEPARATOR)) {
+        return Err(OutputError::Unrepresentable {
+            format: Format::Csv,
+            asset: Some(asset),
+            field,
+            reason: format!("list item {item:?} contains the list separator `;`"),
+        });
+    }
+    Ok(items.join(&LIST_SEPARATOR.to_string()))
+}
+
+/// Reads a CSV asset file.
+pub(super) fn decode(bytes: &[u8]) -> Result<AssetFile, OutputError> {
+    let mut reader = ReaderBuilder::new().flexible(true).from_reader(bytes);
+    let columns = Columns::new(reader.headers()?)?;
+    let mut file: Option<AssetFile> = None;
+    for (index, record) in reader.records().enumerate() {
+        let record = record?;
+        let cells = Cells {
+            record: &record,
+            columns: &columns,
+        };
+        let row_meta = AssetFile {
+            nucleus_import_version: cells.text("nucleus_import_version"),
+            scan_tool: cells.text("scan_tool"),
+            scan_type: cells.text("scan_type"),
+            assets: Vec::new(),
+        };
+        let file = file.get_or_insert(row_meta.clone());
+        check_same_metadata(file, &row_meta, index)?;
+        file.assets.push(cells.asset());
+    }
+    Ok(file.unwrap_or_else(|| AssetFile::new(Vec::new())))
+}
+
+/// Every row must carry the same metadata as the first (blank cells are let through).
+fn check_same_metadata(file: &AssetFile, row: &AssetFile, index: usize) -> Result<(), OutputError> {
+    let pairs = [
+        (&file.nucleus_import_version, &row.nucleus_import_version),
+        (&file.scan_tool, &row.scan_tool),
+        (&file.scan_type, &row.scan_type),
+    ];
+    match pairs
+        .iter()
+        .find(|(a, b)| !b.is_empty() && a.trim() != b.trim())
+    {
+        None => Ok(()),
+        Some((first, this)) => Err(OutputError::structure(
+            Format::Csv,
+            format!(
+                "data row {}: metadata {this:?} differs from the first row's {first:?}",
+                index + 1
+            ),
+        )),
+    }
+}
+
+/// Header name to column index.
+struct Columns(HashMap<String, usize>);
+
+impl Columns {
+    fn new(header: &StringRecord) -> Result<Self, OutputError> {
+        let mut map = HashMap::new();
+        for (i, name) in header.iter().enumerate() {
+            let name = name.trim();
+            if !COLUMNS.contains(&name) {
+                tracing::warn!(column = name, "ignoring unknown CSV column");
+            }
+            map.entry(name.to_owned()).or_insert(i);
+        }
+        if !map.contains_key("image_repo") {
+            return Err(OutputError::structure(
+                Format::Csv,
+                "the header row has no image_repo column",
+            ));
+        }
+        Ok(Columns(map))
+    }
+}
+
+/// One data row, read by column name.
+struct Cells<'a> {
+    record: &'a StringRecord,
+    columns: &'a Columns,
+}
+
+impl Cells<'_> {
+    /// The cell under `name`, empty when the column or cell is missing.
+    fn text(&self, name: &str) -> String {
+        let cell = self.columns.0.get(name).and_then(|&i| self.record.get(i));
+        cell.unwrap_or_default().to_owned()
+    }
+
+    fn opt(&self, name: &str) -> Option<String> {
+        Some(self.text(name)).filter(|s| !s.is_empty())
+    }
+
+    fn list(&self, name: &str) -> Vec<String> {
+        let cell = self.text(name);
+        if cell.is_empty() {
+            return Vec::new();
+        }
+        cell.split(LIST_SEPARATOR).map(str::to_owned).collect()
+    }
+
+    fn asset(&self) -> Asset {
+        Asset {
+            image_repo: self.text("image_repo"),
+            image_manifest_digest: self.opt("image_manifest_digest"),
+            image_config_digest: self.opt("image_config_digest"),
+            image_tags: self.list("image_tags"),
+            image_registry: self.opt("image_registry"),
+            image_secondary_registries: self.list("image_secondary_registries"),
+            image_distro: self.opt("image_distro"),
+            image_platform_os: self.opt("image_platform_os"),
+            image_platform_arch: self.opt("image_platform_arch"),
+            image_platform_os_version: self.opt("image_platform_os_version"),
+            image_platform_os_features: self.list("image_platform_os_features"),
+            image_platform_arch_variant: self.opt("image_platform_arch_variant"),
+            image_platform_arch_features: self.list("image_platform_arch_features"),
+            image_manifest: self.opt("image_manifest"),
+            image_config: self.opt("image_config"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use crate::output::proptest_support::{asset_file, tricky_text};
+
+    use super::*;
+    use crate::output::sample::tricky_file;
+    use crate::output::tidy::tidy;
+
+    #[test]
+    fn header_and_quoting_follow_rfc_4180() {
+        let mut out = Vec::new();
+        encode(&tricky_file(), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let header = text.split("\r\n").next().unwrap();
+        assert_eq!(header, COLUMNS.join(","));
+        let row = &text[header.len() + 2..];
+        assert!(
+            row.starts_with("1,Asset,Container Image,team/api,sha256:"),
+            "{row}"
+        );
+        assert!(row.contains(",1.4.2;stable,ghcr.io,127.0.0.1:5000;public.ecr.aws,"));
+        assert!(row.contains("\"  Distro, \"\"quoted\"\"; with\r\nlines & <stuff>\t\""));
+        assert!(
+            row.contains(",win32k;\"a,b\"") || row.contains(",\"win32k;a,b\","),
+            "{row}"
+        );
+    }
+
+    #[test]
+    fn reads_columns_in_any_order_with_blanks() {
+        let text = "image_tags, image_repo ,scan_type,nucleus_import_version,scan_tool\n\
+                    a;b,centos,Container Image,1,Asset\n\
+                    ,ubuntu\n";
+        let file = tidy(decode(text.as_bytes()).unwrap());
+        assert_eq!(file.scan_tool, "Asset");
+        assert_eq!(file.assets.len(), 2);
+        assert_eq!(file.assets[0].image_tags, ["a", "b"]);
+        assert_eq!(file.assets[1].image_repo, "ubuntu");
+        assert!(file.assets[1].image_tags.is_empty());
+        assert_eq!(file.assets[1].image_distro, None);
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_carry() {
+        assert!(decode(b"repo,tags\nx,y\n").is_err());
+        let mixed = "image_repo,scan_tool\na,Asset\nb,Other\n";
+        let err = decode(mixed.as_bytes()).unwrap_err();
+        assert!(err.to_string().contains("row 2"), "{err}");
+        let mut file = tricky_file();
+        file.assets[1].image_platform_os_features = vec!["x;y".into()];
+        let err = encode(&file, Vec::new()).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                OutputError::Unrepresentable {
+                    asset: Some(1),
+                    field: "image_platform_os_features",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn round_trips_any_text(file in asset_file(tricky_text(any::<String>()))) {
+            let mut out = Vec::new();
+            encode(&file, &mut out).unwrap();
+            prop_assert_eq!(tidy(decode(&out).unwrap()), file);
+        }
+    }
+}

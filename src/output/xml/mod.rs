@@ -1,0 +1,157 @@
+//! The XML encoding: root `nucleusCustomScan` with the three metadata elements and
+//! `assets`, one `asset` element per asset with one child element per non-empty field,
+//! and list items as `image_tags/image_tag`, `image_secondary_registries/image_registry`
+//! and `image_platform_{os,arch}_features/feature`.
+//!
+//! Text is escaped so that any XML parser gives back the exact bytes: `&`, `<`, `>` as
+//! entities and CR as `&#13;` (a literal CR would be read back as LF). XML 1.0 cannot
+//! hold other control characters or U+FFFE/U+FFFF at all, so such a value is an error.
+
+mod read;
+mod write;
+
+pub(super) use read::decode;
+pub(super) use write::encode;
+
+/// The document element.
+const ROOT: &str = "nucleusCustomScan";
+/// The element holding the assets.
+const ASSETS: &str = "assets";
+/// One asset.
+const ASSET: &str = "asset";
+
+/// List fields and the element name of their items.
+const LISTS: [(&str, &str); 4] = [
+    ("image_tags", "image_tag"),
+    ("image_secondary_registries", "image_registry"),
+    ("image_platform_os_features", "feature"),
+    ("image_platform_arch_features", "feature"),
+];
+
+/// Whether XML 1.0 allows `c` in a document (its `Char` production).
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}')
+        || c >= '\u{10000}'
+}
+
+/// The first character of `text` that XML 1.0 cannot hold, described for a message.
+fn illegal_char(text: &str) -> Option<String> {
+    text.chars()
+        .find(|&c| !is_xml_char(c))
+        .map(|c| format!("character U+{:04X} is not allowed in XML 1.0", u32::from(c)))
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use crate::output::proptest_support::{asset_file, tricky_text};
+
+    use super::*;
+    use crate::output::sample::tricky_file;
+    use crate::output::tidy::tidy;
+    use crate::output::{Format, OutputError};
+
+    fn to_text(file: &crate::asset::AssetFile) -> String {
+        let mut out = Vec::new();
+        encode(file, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn layout_matches_format_md() {
+        let text = to_text(&tricky_file());
+        let declaration = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+        assert!(text.starts_with(&format!("{declaration}<nucleusCustomScan>")));
+        assert!(text.contains("\n  <nucleus_import_version>1</nucleus_import_version>"));
+        let tags = "<image_tags>\n        <image_tag>1.4.2</image_tag>\n        <image_tag>stable";
+        assert!(text.contains(tags), "{text}");
+        assert!(
+            text.contains("<image_secondary_registries>\n        <image_registry>127.0.0.1:5000")
+        );
+        assert!(text.contains("<image_platform_os_features>\n        <feature>win32k</feature>"));
+        assert!(
+            text.contains("2,&#13;\n\t"),
+            "CR must be a character reference: {text}"
+        );
+        assert!(text.contains("]]&gt; &lt;tag&gt; &amp;amp; &amp; "));
+        // The second asset has no distro, tags or manifest: no empty elements for them.
+        let second = &text[text.rfind("<asset>").unwrap()..];
+        assert!(
+            !second.contains("image_distro") && !second.contains("image_tags"),
+            "{second}"
+        );
+    }
+
+    #[test]
+    fn control_characters_are_refused_by_asset_and_field() {
+        let mut file = tricky_file();
+        file.assets[1].image_config = Some("{\"a\":\"\u{1}\"}".into());
+        let err = encode(&file, Vec::new()).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                OutputError::Unrepresentable {
+                    format: Format::Xml,
+                    asset: Some(1),
+                    field: "image_config",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().contains("U+0001"), "{err}");
+        file.assets[1].image_config = None;
+        file.assets[0].image_distro = Some("x\u{FFFF}".into());
+        assert!(encode(&file, Vec::new()).is_err());
+        file.assets[0].image_distro = Some("tab\tand \u{FFFD} are fine".into());
+        assert!(encode(&file, Vec::new()).is_ok());
+    }
+
+    #[test]
+    fn reads_hand_made_files() {
+        let text = "<?xml version=\"1.0\"?>\n<!-- made by hand -->\n<nucleusCustomScan>\
+            <scan_type>Container Image</scan_type><assets>\n  <asset>\
+            <image_tags> <image_tag> latest </image_tag>\n<image_tag>8</image_tag></image_tags>\
+            <image_distro/><image_repo>\n centos\n</image_repo>\
+            <image_manifest><![CDATA[{\"a\": \"<&>\"}]]></image_manifest>\
+            <image_config>{&quot;b&quot;:&#x9;&#13;1}</image_config>\
+            </asset></assets><scan_tool>Asset</scan_tool>\
+            <nucleus_import_version>1</nucleus_import_version></nucleusCustomScan>";
+        let file = tidy(decode(text.as_bytes()).unwrap());
+        assert_eq!(file.scan_type, "Container Image");
+        let a = &file.assets[0];
+        assert_eq!(a.image_repo, "centos");
+        assert_eq!(a.image_tags, ["latest", "8"]);
+        assert_eq!(a.image_distro, None);
+        assert_eq!(a.image_manifest.as_deref(), Some("{\"a\": \"<&>\"}"));
+        assert_eq!(a.image_config.as_deref(), Some("{\"b\":\t\r1}"));
+    }
+
+    #[test]
+    fn refuses_other_documents() {
+        assert!(decode(b"<other/>").is_err());
+        assert!(decode(b"<nucleusCustomScan><assets>").is_err());
+        let wrong_item = "<nucleusCustomScan><nucleus_import_version>1</nucleus_import_version>\
+            <scan_tool>Asset</scan_tool><scan_type>Container Image</scan_type><assets><asset>\
+            <image_repo>a</image_repo><image_tags><tag>x</tag></image_tags></asset></assets>\
+            </nucleusCustomScan>";
+        let err = decode(wrong_item.as_bytes()).unwrap_err();
+        assert!(err.to_string().contains("image_tag"), "{err}");
+        assert!(decode(b"<nucleusCustomScan>&#1;</nucleusCustomScan>").is_err());
+    }
+
+    /// Any string made of characters XML 1.0 allows.
+    fn xml_text() -> impl Strategy<Value = String> + Clone {
+        any::<String>().prop_map(|s| s.chars().filter(|&c| is_xml_char(c)).collect())
+    }
+
+    proptest! {
+        #[test]
+        fn round_trips_any_xml_text(file in asset_file(tricky_text(xml_text()))) {
+            let mut out = Vec::new();
+            encode(&file, &mut out).unwrap();
+            prop_assert_eq!(tidy(decode(&out).unwrap()), file);
+        }
+    }
+}
