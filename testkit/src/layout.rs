@@ -15,7 +15,6 @@ use serde_json::Value;
 
 use crate::client::Credentials;
 use crate::digest::hex_part;
-use crate::images::media;
 use crate::push::{push_blob, push_manifest, ManifestRejected};
 use crate::storage::plant_manifest;
 
@@ -185,11 +184,6 @@ pub fn platform_string(p: &Value) -> String {
         Some(v) => format!("{os}/{arch}/{v}"),
         None => format!("{os}/{arch}"),
     }
-}
-
-/// Whether `media_type` is an index or manifest list.
-pub fn is_index_type(media_type: &str) -> bool {
-    media_type == media::OCI_INDEX || media_type == media::DOCKER_LIST
 }
 
 /// Extracts the tar at `archive` into a new directory under `into`.
