@@ -1,1 +1,25 @@
-//! TODO(helper)
+//! Test support for nuccrawl.
+//!
+//! This crate starts a real Distribution registry on 127.0.0.1 ([`LocalRegistry`]), pushes
+//! content to it over the registry HTTP API ([`push`]), builds small deterministic images
+//! ([`images`]), and loads two content sets: a generated sample set whose expected assets are
+//! known exactly ([`samples`]), and the real public images kept under `shared/images`
+//! ([`shared`]). It is independent of the `nuccrawl` crate so that tests compare nuccrawl's
+//! output against facts computed here, not against nuccrawl's own code.
+
+pub mod client;
+pub mod digest;
+pub mod images;
+pub mod layout;
+pub mod push;
+pub mod query;
+pub mod registry;
+pub mod samples;
+pub mod shared;
+pub mod storage;
+
+pub use client::Credentials;
+pub use digest::sha256_digest;
+pub use registry::LocalRegistry;
+pub use samples::{load_samples, ExpectedImage, Samples};
+pub use shared::{load_shared, SharedImage};

@@ -1,0 +1,201 @@
+//! Integration tests of the test kit against the real Distribution registry.
+
+use nuccrawl_testkit::images::media;
+use nuccrawl_testkit::{load_samples, load_shared, query, sha256_digest, LocalRegistry};
+
+#[test]
+fn registry_starts_answers_and_stops() {
+    let reg = LocalRegistry::start().expect("start registry");
+    let addr = reg.addr();
+    assert!(addr.starts_with("127.0.0.1:"));
+    assert_eq!(query::get(&addr, "", None).unwrap(), b"{}");
+    let pid = reg.pid();
+    drop(reg);
+    assert!(
+        !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+        "registry {pid} not reaped"
+    );
+    assert!(
+        std::net::TcpStream::connect(&addr).is_err(),
+        "registry still listening"
+    );
+}
+
+#[test]
+fn htpasswd_registry_requires_credentials() {
+    let reg = LocalRegistry::start_with_htpasswd("tester", "pa55word").expect("start registry");
+    let addr = reg.addr();
+    let err = query::get(&addr, "", None).unwrap_err().to_string();
+    assert!(err.contains("401"), "{err}");
+    let creds = reg.credentials().cloned().unwrap();
+    assert_eq!(query::get(&addr, "", Some(&creds)).unwrap(), b"{}");
+    let wrong = nuccrawl_testkit::Credentials::new("tester", "nope");
+    assert!(query::get(&addr, "", Some(&wrong)).is_err());
+    let samples = nuccrawl_testkit::samples::load_samples_with(&addr, Some(&creds)).unwrap();
+    assert_eq!(query::catalog(&addr, Some(&creds)).unwrap(), samples.repos);
+}
+
+#[test]
+fn samples_are_pushed_as_described() {
+    let reg = LocalRegistry::start().expect("start registry");
+    let addr = reg.addr();
+    let s = load_samples(&addr).expect("load samples");
+
+    assert_eq!(query::catalog(&addr, None).unwrap(), s.repos);
+    assert!(s.repos.contains(&"ubuntu".to_string()));
+    assert!(s.repos.contains(&"samples/team/sub/app".to_string()));
+    assert_eq!(s.images.len(), 13);
+    let skipped: Vec<(&str, usize)> = s.skipped.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    assert_eq!(
+        skipped,
+        [("attestation", 3), ("helm chart", 1), ("signature", 1)]
+    );
+
+    let many = query::tags(&addr, "samples/many", None).unwrap();
+    assert_eq!(many.len(), 320);
+    let many_images: Vec<_> = s
+        .images
+        .iter()
+        .filter(|i| i.repo == "samples/many")
+        .collect();
+    assert_eq!(many_images.len(), 4);
+    assert_eq!(many_images.iter().map(|i| i.tags.len()).sum::<usize>(), 320);
+
+    for image in &s.images {
+        assert_eq!(sha256_digest(&image.manifest), image.manifest_digest);
+        assert_eq!(sha256_digest(&image.config), image.config_digest);
+        let served = query::manifest(&addr, &image.repo, &image.manifest_digest, None).unwrap();
+        assert_eq!(served, image.manifest, "{}", image.repo);
+        let config = query::get(
+            &addr,
+            &format!("{}/blobs/{}", image.repo, image.config_digest),
+            None,
+        )
+        .unwrap();
+        assert_eq!(config, image.config);
+        let tags = query::tags(&addr, &image.repo, None).unwrap();
+        for t in &image.tags {
+            assert!(tags.contains(t), "{}:{t} missing", image.repo);
+        }
+    }
+
+    let alpine = s
+        .images
+        .iter()
+        .find(|i| i.repo == "samples/alpine")
+        .unwrap();
+    assert_eq!(alpine.tags, ["3.19", "3.19.1", "latest"]);
+    let alpine_tags = query::tags(&addr, "samples/alpine", None).unwrap();
+    let sig = format!("sha256-{}.sig", &alpine.manifest_digest[7..]);
+    assert!(alpine_tags.contains(&sig), "{alpine_tags:?}");
+    assert_eq!(alpine.distro.as_deref(), Some("Alpine Linux 3.19"));
+
+    let multi: Vec<_> = s
+        .images
+        .iter()
+        .filter(|i| i.repo == "samples/multi")
+        .collect();
+    assert_eq!(multi.len(), 3);
+    assert!(multi.iter().all(|i| i.tags == ["stable", "v1"]));
+    let arm64 = multi.iter().find(|i| i.arch == "arm64").unwrap();
+    assert_eq!(arm64.variant.as_deref(), Some("v8"));
+    assert!(!String::from_utf8_lossy(&arm64.config).contains("variant"));
+    let index: serde_json::Value =
+        serde_json::from_slice(&query::manifest(&addr, "samples/multi", "v1", None).unwrap())
+            .unwrap();
+    assert_eq!(index["mediaType"], media::OCI_INDEX);
+    let entries = index["manifests"].as_array().unwrap();
+    assert_eq!(entries.len(), 6);
+    let attestation = entries
+        .iter()
+        .find(|e| e["annotations"]["vnd.docker.reference.type"] == "attestation-manifest")
+        .unwrap();
+    assert_eq!(attestation["platform"]["os"], "unknown");
+    let referenced = attestation["annotations"]["vnd.docker.reference.digest"]
+        .as_str()
+        .unwrap();
+    assert!(multi.iter().any(|i| i.manifest_digest == referenced));
+
+    let single: serde_json::Value =
+        serde_json::from_slice(&query::manifest(&addr, "samples/single", "single", None).unwrap())
+            .unwrap();
+    assert_eq!(single["mediaType"], media::DOCKER_LIST);
+    assert_eq!(single["manifests"].as_array().unwrap().len(), 1);
+
+    let helm: serde_json::Value = serde_json::from_slice(
+        &query::manifest(&addr, "samples/charts/mysql", "8.8.26", None).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(helm["config"]["mediaType"], media::HELM_CONFIG);
+}
+
+#[test]
+fn samples_are_deterministic_across_registries() {
+    let a = LocalRegistry::start().unwrap();
+    let b = LocalRegistry::start().unwrap();
+    assert_ne!(a.addr(), b.addr());
+    let sa = load_samples(&a.addr()).unwrap();
+    let sb = load_samples(&b.addr()).unwrap();
+    assert_eq!(sa.images, sb.images);
+}
+
+#[test]
+fn shared_fixtures_load_with_upstream_digests() {
+    let reg = LocalRegistry::start().expect("start registry");
+    let addr = reg.addr();
+    let shared = load_shared(&reg).expect("load shared fixtures");
+
+    let busybox = shared
+        .iter()
+        .find(|i| i.repo == "shared/busybox" && i.tag == "1.36.1-glibc")
+        .unwrap();
+    let upstream = "sha256:6d9ac9237a84afe1516540f40a0fafdc86859b2141954b4d643af7066d598b74";
+    assert_eq!(busybox.manifest_digest, upstream);
+    let served = query::manifest(&addr, "shared/busybox", "1.36.1-glibc", None).unwrap();
+    assert_eq!(sha256_digest(&served), upstream);
+    assert_eq!(
+        busybox.platforms,
+        ["linux/amd64", "linux/arm/v7", "linux/arm64/v8"]
+    );
+    for child in [
+        "sha256:538721340ded10875f4710cad688c70e5d0ecb4dcd5e7d0c161f301f36f79414",
+        "sha256:8f03917912ea995c637b6c0295846aaff5665f06ac82a29b421fba4c379494e7",
+        "sha256:f0e13015e5579b8b036f19e92e66cff1551fea32e827a2648c1217c4b8f2609c",
+    ] {
+        let bytes = query::manifest(&addr, "shared/busybox", child, None).unwrap();
+        assert_eq!(sha256_digest(&bytes), child);
+    }
+
+    let alpine = shared.iter().find(|i| i.tag == "3.9.4").unwrap();
+    let config_digest = alpine.expected_config_digest.clone().unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&query::manifest(&addr, "shared/alpine", "3.9.4", None).unwrap())
+            .unwrap();
+    assert_eq!(manifest["config"]["digest"], config_digest.as_str());
+    assert_eq!(alpine.platforms, ["linux/amd64"]);
+
+    let attest = shared
+        .iter()
+        .find(|i| i.repo == "shared/busybox-attest")
+        .unwrap();
+    assert_eq!(attest.platforms, ["linux/arm64"]);
+    let centos = shared.iter().find(|i| i.repo == "shared/centos").unwrap();
+    let cfg = query::get(
+        &addr,
+        &format!(
+            "shared/centos/blobs/{}",
+            centos.expected_config_digest.as_ref().unwrap()
+        ),
+        None,
+    )
+    .unwrap();
+    assert!(String::from_utf8_lossy(&cfg).contains("org.label-schema"));
+    let catalog = query::catalog(&addr, None).unwrap();
+    for image in &shared {
+        assert!(
+            catalog.contains(&image.repo),
+            "{} not in catalog",
+            image.repo
+        );
+    }
+}
