@@ -1,0 +1,9 @@
+//! nuccrawl's integration tests: one binary, named cases, each against a real
+//! Distribution registry it starts itself on 127.0.0.1 (never a public registry).
+
+mod cli_errors;
+mod formats;
+mod samples;
+mod shared_images;
+mod support;
+mod validate_cmd;
