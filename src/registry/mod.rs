@@ -42,6 +42,10 @@ mod stats;
 mod tags;
 mod transport;
 
+#[cfg(test)]
+mod fake;
+#[cfg(test)]
+mod tests;
 
 pub use blob::CONFIG_CAP;
 pub use client::RegistryClient;
