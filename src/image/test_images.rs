@@ -98,17 +98,20 @@ impl Archive {
         index["manifests"].as_array().cloned().unwrap_or_default()
     }
 
-    /// Every image (manifest with a config) the archive holds.
+    /// Every image (manifest with a config) the archive holds: walked from `index.json`
+    /// when the archive is (also) an OCI layout, else listed by `manifest.json`.
     pub(crate) fn images(&self) -> Vec<FoundImage> {
-        if let Some(list) = self.file("manifest.json") {
-            return self.docker_save_images(list);
-        }
         let mut found = Vec::new();
-        let mut seen = BTreeSet::new();
-        for root in self.layout_roots() {
-            self.walk(&root, 0, &mut seen, &mut found);
+        if self.file("index.json").is_some() {
+            let mut seen = BTreeSet::new();
+            for root in self.layout_roots() {
+                self.walk(&root, 0, &mut seen, &mut found);
+            }
         }
-        found
+        match self.file("manifest.json") {
+            Some(list) if found.is_empty() => self.docker_save_images(list),
+            _ => found,
+        }
     }
 
     /// Images of a `docker save` archive, from `manifest.json`'s `Config` entries.
