@@ -5,7 +5,7 @@ use proptest::prelude::*;
 use serde_json::json;
 
 use super::*;
-use crate::image::test_images::Archive;
+use crate::image::test_images::{archives, Archive};
 
 const D1: &str = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
 const D2: &str = "sha256:2222222222222222222222222222222222222222222222222222222222222222";
@@ -388,13 +388,41 @@ fn real_regclient_repository() {
     }
     assert!(images >= 10, "found {images} images");
     assert!(
-        entry_skips.get(&SkipKind::Attestation).is_some(),
+        entry_skips.contains_key(&SkipKind::Attestation),
         "{entry_skips:?}"
     );
     assert!(
-        skipped.get(&SkipKind::OtherArtifact).is_some(),
+        skipped.contains_key(&SkipKind::OtherArtifact),
         "{skipped:?}"
     );
+}
+
+#[test]
+fn real_image_manifests_point_at_their_configs() {
+    let mut checked = 0;
+    for path in archives() {
+        for image in Archive::open(&path).images() {
+            let Some(manifest) = image.manifest else {
+                continue;
+            };
+            let result = classify(&manifest, None).unwrap_or_else(|e| panic!("{path}: {e}"));
+            // The artifact layouts mix images with signatures and other artifacts, and
+            // BuildKit's attestation manifests sit under `unknown/unknown` entries.
+            let unknown_platform =
+                image.entry_platform.as_ref().and_then(|p| p.os.as_deref()) == Some("unknown");
+            let may_skip = path.starts_with("artifacts/") || unknown_platform;
+            if may_skip && matches!(result, Manifest::Skipped(_)) {
+                continue;
+            }
+            let Manifest::Image(found) = result else {
+                panic!("{path}: {result:?}");
+            };
+            assert_eq!(found.config_digest, Digest::of(&image.config), "{path}");
+            assert_eq!(found.config_size, Some(image.config.len() as u64), "{path}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "only {checked} real manifests checked");
 }
 
 proptest! {

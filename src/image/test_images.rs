@@ -36,6 +36,37 @@ pub(crate) fn images_dir() -> PathBuf {
     dir
 }
 
+/// Every image archive under the images dir, as paths relative to it, sorted.
+///
+/// `helm/` holds a chart, not an image, and `keys/` a test key; both are left out.
+pub(crate) fn archives() -> Vec<String> {
+    let dir = images_dir();
+    let mut found = Vec::new();
+    for group in std::fs::read_dir(&dir).expect("images dir") {
+        let group = group.expect("dir entry").path();
+        let name = group
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        if !group.is_dir() || name == "helm" || name == "keys" {
+            continue;
+        }
+        for file in std::fs::read_dir(&group).expect("group dir") {
+            let file = file
+                .expect("dir entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned();
+            if file.ends_with(".tar") || file.ends_with(".tar.gz") {
+                found.push(format!("{name}/{file}"));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
 /// Every file of one archive, by path without a leading `./`.
 pub(crate) struct Archive {
     files: BTreeMap<String, Vec<u8>>,
