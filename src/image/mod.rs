@@ -6,6 +6,10 @@ pub mod digest;
 pub mod manifest;
 pub mod media_type;
 pub mod platform;
+mod skip;
+#[cfg(test)]
+pub(crate) mod test_images;
+mod wire;
 
 pub use digest::Digest;
 pub use platform::Platform;
