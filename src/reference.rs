@@ -156,7 +156,7 @@ fn is_dns_name(host: &str) -> bool {
 }
 
 /// What to take from one repository.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Selector {
     /// Every tag (filtered by `--tags` / `--exclude-tags`).
     AllTags,

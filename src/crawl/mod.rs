@@ -110,7 +110,7 @@ pub async fn run(config: &Config, reporter: &dyn Reporter) -> Outcome {
         for (kind, n) in stats.by_kind() {
             *outcome.summary.requests.entry(kind.to_owned()).or_default() += n;
         }
-        outcome.summary.retries += stats.retries();
+        outcome.summary.retries += stats.retries;
     }
     outcome
 }

@@ -41,6 +41,21 @@ pub struct RequestStats {
     pub redirects: u64,
 }
 
+impl RequestStats {
+    /// The counters by request kind, with the names the summary and `--report` use.
+    pub fn by_kind(&self) -> [(&'static str, u64); 7] {
+        [
+            ("catalog", self.catalog),
+            ("tags", self.tags),
+            ("manifest_head", self.head),
+            ("manifest_get", self.manifest_get),
+            ("blob_get", self.blob_get),
+            ("token", self.token),
+            ("redirects", self.redirects),
+        ]
+    }
+}
+
 /// Live atomic counters shared by clones of a client.
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
