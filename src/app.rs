@@ -56,16 +56,24 @@ pub async fn crawl(config: &Config, printer: &Printer) -> anyhow::Result<u8> {
         }
     };
     printer.summary(&outcome.summary, written_to.as_deref());
-    Ok(if outcome.summary.failures.is_empty() { EXIT_OK } else { EXIT_PARTIAL })
+    Ok(if outcome.summary.failures.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_PARTIAL
+    })
 }
 
 /// Writes the run summary as JSON, atomically like the asset file.
 fn write_report(path: &Path, summary: &crate::crawl::summary::Summary) -> anyhow::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir)
         .with_context(|| format!("creating a temporary file beside {}", path.display()))?;
     serde_json::to_writer_pretty(&mut tmp, summary)?;
-    tmp.persist(path).with_context(|| format!("writing report {}", path.display()))?;
+    tmp.persist(path)
+        .with_context(|| format!("writing report {}", path.display()))?;
     Ok(())
 }
 
@@ -77,7 +85,11 @@ pub fn validate(path: &Path, format: Option<FormatArg>, printer: &Printer) -> an
         .with_context(|| format!("{} is not a readable {format:?} asset file", path.display()))?;
     let violations = validate_file(&file);
     printer.validation(&path.display().to_string(), file.assets.len(), &violations);
-    Ok(if violations.is_empty() { EXIT_OK } else { EXIT_FATAL })
+    Ok(if violations.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_FATAL
+    })
 }
 
 /// Resolves when SIGINT or SIGTERM arrives, naming it.

@@ -62,16 +62,24 @@ pub struct Config {
 impl Config {
     /// Resolves and checks a parsed command line.
     pub fn from_cli(cli: &Cli) -> Result<Self, ConfigError> {
-        let targets = cli.targets.iter().map(|t| t.parse()).collect::<Result<Vec<Target>, _>>()?;
+        let targets = cli
+            .targets
+            .iter()
+            .map(|t| t.parse())
+            .collect::<Result<Vec<Target>, _>>()?;
         let format = resolve_format(cli.output.output.as_ref(), cli.output.format)?;
         let platforms = cli
             .filter
             .platforms
             .iter()
             .map(|p| {
-                p.parse().map_err(|e: crate::derive::platform::PlatformFilterError| {
-                    ConfigError::Platform { value: p.clone(), reason: e.to_string() }
-                })
+                p.parse()
+                    .map_err(|e: crate::derive::platform::PlatformFilterError| {
+                        ConfigError::Platform {
+                            value: p.clone(),
+                            reason: e.to_string(),
+                        }
+                    })
             })
             .collect::<Result<_, _>>()?;
         for host in &cli.network.plain_http {
@@ -81,7 +89,11 @@ impl Config {
         }
         let net = &cli.network;
         let client = ClientOptions {
-            plain_http: net.plain_http.iter().map(|h| h.to_ascii_lowercase()).collect(),
+            plain_http: net
+                .plain_http
+                .iter()
+                .map(|h| h.to_ascii_lowercase())
+                .collect(),
             max_concurrency: usize::from(net.concurrency),
             connect_timeout: Duration::from_secs(net.connect_timeout),
             request_timeout: Duration::from_secs(net.request_timeout),
@@ -110,7 +122,9 @@ pub fn resolve_format(
 ) -> Result<Format, ConfigError> {
     match (flag, path) {
         (Some(f), _) => Ok(format_of(f)),
-        (None, Some(p)) => Format::from_path(p).ok_or_else(|| ConfigError::UnknownFormat(p.clone())),
+        (None, Some(p)) => {
+            Format::from_path(p).ok_or_else(|| ConfigError::UnknownFormat(p.clone()))
+        }
         (None, None) => Ok(Format::Json),
     }
 }
@@ -133,7 +147,10 @@ pub struct TagFilter {
 impl TagFilter {
     /// Compiles the include and exclude globs; an empty include list keeps every tag.
     pub fn new(include: &[String], exclude: &[String]) -> Result<Self, ConfigError> {
-        Ok(TagFilter { include: glob_set(include)?, exclude: glob_set(exclude)? })
+        Ok(TagFilter {
+            include: glob_set(include)?,
+            exclude: glob_set(exclude)?,
+        })
     }
 
     /// Whether a tag is crawled.
@@ -177,7 +194,10 @@ mod tests {
     fn format_from_extension_or_flag() {
         let p = PathBuf::from("out/assets.csv");
         assert_eq!(resolve_format(Some(&p), None).unwrap(), Format::Csv);
-        assert_eq!(resolve_format(Some(&p), Some(FormatArg::Xml)).unwrap(), Format::Xml);
+        assert_eq!(
+            resolve_format(Some(&p), Some(FormatArg::Xml)).unwrap(),
+            Format::Xml
+        );
         assert_eq!(resolve_format(None, None).unwrap(), Format::Json);
         let err = resolve_format(Some(&PathBuf::from("assets.txt")), None).unwrap_err();
         assert!(err.to_string().contains("assets.txt"));

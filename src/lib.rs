@@ -12,6 +12,7 @@ pub mod asset;
 pub mod cli;
 pub mod config;
 pub mod crawl;
+pub mod credentials;
 pub mod derive;
 pub mod discover;
 pub mod image;

@@ -30,7 +30,9 @@ fn run(cli: &Cli, printer: &Printer) -> anyhow::Result<u8> {
         return app::validate(file, *format, printer);
     }
     let config = Config::from_cli(cli)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(app::crawl(&config, printer))
 }
 
@@ -44,5 +46,8 @@ fn init_logging(verbose: u8, quiet: bool) {
         (false, _) => "nuccrawl=trace,debug",
     };
     let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new(level));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }

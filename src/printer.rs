@@ -28,19 +28,31 @@ impl Printer {
                 summary.repositories,
                 summary.tags,
                 summary.images,
-                written_to.map(|p| format!(" written to {p}")).unwrap_or_default()
+                written_to
+                    .map(|p| format!(" written to {p}"))
+                    .unwrap_or_default()
             );
             if !summary.skipped.is_empty() {
-                let kinds: Vec<String> =
-                    summary.skipped.iter().map(|(k, n)| format!("{n} {k}")).collect();
+                let kinds: Vec<String> = summary
+                    .skipped
+                    .iter()
+                    .map(|(k, n)| format!("{n} {k}"))
+                    .collect();
                 let _ = writeln!(err, "  skipped (not images): {}", kinds.join(", "));
             }
             if summary.filtered_by_platform > 0 {
-                let _ = writeln!(err, "  left out by --platform: {}", summary.filtered_by_platform);
+                let _ = writeln!(
+                    err,
+                    "  left out by --platform: {}",
+                    summary.filtered_by_platform
+                );
             }
             if self.verbose > 0 {
-                let kinds: Vec<String> =
-                    summary.requests.iter().map(|(k, n)| format!("{k} {n}")).collect();
+                let kinds: Vec<String> = summary
+                    .requests
+                    .iter()
+                    .map(|(k, n)| format!("{k} {n}"))
+                    .collect();
                 let _ = writeln!(
                     err,
                     "  requests: {} (retries {})",
@@ -68,7 +80,11 @@ impl Printer {
                 let _ = writeln!(err, "{path}: valid ({assets} assets)");
             }
         } else {
-            let _ = writeln!(err, "{path}: {} violations in {assets} assets", violations.len());
+            let _ = writeln!(
+                err,
+                "{path}: {} violations in {assets} assets",
+                violations.len()
+            );
         }
     }
 

@@ -44,7 +44,11 @@ impl Bars {
             b.set_prefix(prefix);
             b
         };
-        Bars { repos: bar("repositories"), tags: bar("tags"), _multi: multi }
+        Bars {
+            repos: bar("repositories"),
+            tags: bar("tags"),
+            _multi: multi,
+        }
     }
 }
 

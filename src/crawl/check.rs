@@ -11,7 +11,10 @@ use crate::asset::Asset;
 
 /// The assets that pass, with failures recorded for the rest.
 pub fn checked(assets: Vec<Asset>, summary: &mut Summary) -> Vec<Asset> {
-    assets.into_iter().filter_map(|a| check(a, summary)).collect()
+    assets
+        .into_iter()
+        .filter_map(|a| check(a, summary))
+        .collect()
 }
 
 fn check(mut asset: Asset, summary: &mut Summary) -> Option<Asset> {
@@ -24,7 +27,10 @@ fn check(mut asset: Asset, summary: &mut Summary) -> Option<Asset> {
     if remaining.is_empty() {
         return Some(asset);
     }
-    let reason = remaining.iter().map(|v| format!("{}: {}", v.field, v.message)).collect::<Vec<_>>();
+    let reason = remaining
+        .iter()
+        .map(|v| format!("{}: {}", v.field, v.message))
+        .collect::<Vec<_>>();
     summary.failures.push(Failure {
         registry: asset.image_registry.clone().unwrap_or_default(),
         repository: Some(asset.image_repo.clone()),

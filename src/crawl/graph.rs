@@ -22,12 +22,18 @@ pub enum Node {
     /// An index or manifest list with its children and their platforms.
     Index(Vec<(Digest, Option<Platform>)>),
     /// A runnable image manifest, with its exact bytes.
-    Image { manifest: ImageManifest, bytes: Bytes },
+    Image {
+        manifest: ImageManifest,
+        bytes: Bytes,
+    },
     /// Not an image; counted by kind.
     Skipped(SkipKind),
     /// Could not be fetched or read.
     Failed(String),
 }
+
+/// A classified node with the index entries it does not follow.
+type ReadNode = (Node, Vec<(Digest, SkipKind)>);
 
 /// Every digest reached from the roots.
 #[derive(Debug, Default)]
@@ -63,12 +69,16 @@ pub async fn build(
 ) -> Graph {
     let mut graph = Graph::default();
     let mut prefetched = prefetched;
-    let mut frontier: Vec<Digest> = roots.into_iter().collect::<BTreeSet<_>>().into_iter().collect();
+    let mut frontier: Vec<Digest> = roots
+        .into_iter()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     for depth in 0..=MAX_INDEX_DEPTH {
         if frontier.is_empty() {
             break;
         }
-        let fetched: Vec<(Digest, (Node, Vec<(Digest, SkipKind)>))> = stream::iter(frontier.drain(..))
+        let fetched: Vec<(Digest, ReadNode)> = stream::iter(frontier.drain(..))
             .map(|digest| {
                 let ready = prefetched.remove(&digest);
                 async move {
@@ -107,11 +117,7 @@ pub async fn build(
     graph
 }
 
-async fn fetch_node(
-    client: &RegistryClient,
-    repo: &str,
-    digest: &Digest,
-) -> (Node, Vec<(Digest, SkipKind)>) {
+async fn fetch_node(client: &RegistryClient, repo: &str, digest: &Digest) -> ReadNode {
     match client.get_manifest(repo, digest.as_str()).await {
         Ok(fetched) => read_node(fetched.bytes, fetched.media_type.as_deref()),
         Err(e) => (Node::Failed(e.to_string()), Vec::new()),
@@ -120,12 +126,17 @@ async fn fetch_node(
 
 /// Classifies fetched bytes into a node, with the index entries it does not follow
 /// (attestations, artifacts), which are counted without being fetched.
-pub fn read_node(bytes: Bytes, media_type: Option<&str>) -> (Node, Vec<(Digest, SkipKind)>) {
+pub fn read_node(bytes: Bytes, media_type: Option<&str>) -> ReadNode {
     let index = match classify(&bytes, media_type) {
         Ok(Manifest::Index(index)) => index,
         Ok(Manifest::Image(manifest)) => return (Node::Image { manifest, bytes }, Vec::new()),
         Ok(Manifest::Skipped(kind)) => return (Node::Skipped(kind), Vec::new()),
-        Err(e) => return (Node::Failed(format!("unreadable manifest: {e}")), Vec::new()),
+        Err(e) => {
+            return (
+                Node::Failed(format!("unreadable manifest: {e}")),
+                Vec::new(),
+            )
+        }
     };
     let mut children = Vec::new();
     let mut skipped = Vec::new();
@@ -165,7 +176,9 @@ impl Graph {
             debug!(%digest, "index loop: digest already visited from this root");
             return;
         }
-        let Some((key, node)) = self.nodes.get_key_value(digest) else { return };
+        let Some((key, node)) = self.nodes.get_key_value(digest) else {
+            return;
+        };
         match node {
             Node::Index(children) => {
                 for (child, child_platform) in children {

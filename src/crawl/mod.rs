@@ -58,25 +58,40 @@ pub async fn run(config: &Config, reporter: &dyn Reporter) -> Outcome {
             None => match RegistryClient::new(&registry, &config.client) {
                 Ok(c) => clients.entry(registry.clone()).or_insert(c).clone(),
                 Err(e) => {
-                    outcome.summary.failures.push(registry_failure(&registry, e.to_string()));
+                    outcome
+                        .summary
+                        .failures
+                        .push(registry_failure(&registry, e.to_string()));
                     continue;
                 }
             },
         };
         match target {
             Target::Repository { repo, selector, .. } => {
-                jobs.insert(RepoJob { registry, repo: repo.clone(), selector: selector.clone() });
+                jobs.insert(RepoJob {
+                    registry,
+                    repo: repo.clone(),
+                    selector: selector.clone(),
+                });
             }
-            Target::Pattern { pattern, .. } => match discover::repositories(&client, pattern).await {
+            Target::Pattern { pattern, .. } => match discover::repositories(&client, pattern).await
+            {
                 Ok(repos) => {
-                    debug!(pattern = pattern.as_str(), count = repos.len(), "repositories matched");
+                    debug!(
+                        pattern = pattern.as_str(),
+                        count = repos.len(),
+                        "repositories matched"
+                    );
                     jobs.extend(repos.into_iter().map(|repo| RepoJob {
                         registry: registry.clone(),
                         repo,
                         selector: Selector::AllTags,
                     }));
                 }
-                Err(e) => outcome.summary.failures.push(registry_failure(&registry, e.to_string())),
+                Err(e) => outcome
+                    .summary
+                    .failures
+                    .push(registry_failure(&registry, e.to_string())),
             },
         }
     }
@@ -116,7 +131,12 @@ pub async fn run(config: &Config, reporter: &dyn Reporter) -> Outcome {
 }
 
 fn registry_failure(registry: &Registry, reason: String) -> Failure {
-    Failure { registry: registry.name().to_owned(), repository: None, reference: None, reason }
+    Failure {
+        registry: registry.name().to_owned(),
+        repository: None,
+        reference: None,
+        reason,
+    }
 }
 
 /// A repository asked for whole makes single-tag or single-digest jobs on it redundant.
@@ -128,7 +148,8 @@ fn drop_subsumed(jobs: BTreeSet<RepoJob>) -> Vec<RepoJob> {
         .collect();
     jobs.into_iter()
         .filter(|j| {
-            j.selector == Selector::AllTags || !whole.contains(&(j.registry.clone(), j.repo.clone()))
+            j.selector == Selector::AllTags
+                || !whole.contains(&(j.registry.clone(), j.repo.clone()))
         })
         .collect()
 }
@@ -144,8 +165,11 @@ fn merge_assets(assets: Vec<Asset>) -> Vec<Asset> {
         );
         match by_key.get_mut(&key) {
             Some(existing) => {
-                let tags: BTreeSet<String> =
-                    existing.image_tags.drain(..).chain(asset.image_tags).collect();
+                let tags: BTreeSet<String> = existing
+                    .image_tags
+                    .drain(..)
+                    .chain(asset.image_tags)
+                    .collect();
                 existing.image_tags = tags.into_iter().collect();
             }
             None => {

@@ -95,13 +95,21 @@ pub async fn crawl(
         roots.entry(d.clone()).or_default();
     }
 
-    let graph = graph::build(client, &job.repo, roots.keys().cloned(), prefetched, concurrency).await;
+    let graph = graph::build(
+        client,
+        &job.repo,
+        roots.keys().cloned(),
+        prefetched,
+        concurrency,
+    )
+    .await;
     for (digest, node) in &graph.nodes {
         match node {
             Node::Skipped(kind) => out.summary.skip(kind.label()),
-            Node::Failed(reason) => {
-                out.summary.failures.push(failure(Some(digest.to_string()), reason.clone()))
-            }
+            Node::Failed(reason) => out
+                .summary
+                .failures
+                .push(failure(Some(digest.to_string()), reason.clone())),
             Node::Index(_) | Node::Image { .. } => {}
         }
     }
@@ -110,13 +118,21 @@ pub async fn crawl(
     }
 
     let images = graph.images(&roots);
-    let configs = fetch_configs(client, &job.repo, images.values().map(|i| &i.manifest.config_digest), concurrency).await;
+    let configs = fetch_configs(
+        client,
+        &job.repo,
+        images.values().map(|i| &i.manifest.config_digest),
+        concurrency,
+    )
+    .await;
     for image in images.values() {
         let config_digest = &image.manifest.config_digest;
         let config_bytes = match configs.get(config_digest) {
             Some(Ok(bytes)) => bytes,
             Some(Err(reason)) => {
-                out.summary.failures.push(failure(Some(image.digest.to_string()), reason.clone()));
+                out.summary
+                    .failures
+                    .push(failure(Some(image.digest.to_string()), reason.clone()));
                 continue;
             }
             None => continue,
@@ -137,7 +153,10 @@ pub async fn crawl(
                 out.assets.push(asset);
             }
             Ok(None) => out.summary.filtered_by_platform += 1,
-            Err(reason) => out.summary.failures.push(failure(Some(image.digest.to_string()), reason)),
+            Err(reason) => out
+                .summary
+                .failures
+                .push(failure(Some(image.digest.to_string()), reason)),
         }
     }
     out.summary.repositories += 1;
@@ -185,13 +204,25 @@ struct Resolved {
 async fn resolve_tag(client: &RegistryClient, repo: &str, tag: &str) -> Result<Resolved, String> {
     match client.head_manifest(repo, tag).await {
         Ok(Some(head)) if head.digest.is_some() => {
-            return Ok(Resolved { digest: head.digest.expect("checked"), body: None })
+            return Ok(Resolved {
+                digest: head.digest.expect("checked"),
+                body: None,
+            })
         }
-        Ok(_) => debug!(repo, tag, "HEAD gave no digest; fetching the manifest by tag"),
+        Ok(_) => debug!(
+            repo,
+            tag, "HEAD gave no digest; fetching the manifest by tag"
+        ),
         Err(e) => return Err(e.to_string()),
     }
-    let fetched = client.get_manifest(repo, tag).await.map_err(|e| e.to_string())?;
-    Ok(Resolved { digest: fetched.digest, body: Some((fetched.bytes, fetched.media_type)) })
+    let fetched = client
+        .get_manifest(repo, tag)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(Resolved {
+        digest: fetched.digest,
+        body: Some((fetched.bytes, fetched.media_type)),
+    })
 }
 
 /// Each distinct config once, verified by the client against its digest.

@@ -11,8 +11,12 @@ pub async fn repositories(
     client: &RegistryClient,
     pattern: &RepoPattern,
 ) -> Result<Vec<String>, RegistryError> {
-    let mut repos: Vec<String> =
-        client.catalog().await?.into_iter().filter(|r| pattern.matches(r)).collect();
+    let mut repos: Vec<String> = client
+        .catalog()
+        .await?
+        .into_iter()
+        .filter(|r| pattern.matches(r))
+        .collect();
     repos.sort();
     repos.dedup();
     Ok(repos)

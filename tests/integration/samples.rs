@@ -16,16 +16,36 @@ fn sha256(bytes: &[u8]) -> String {
 fn assert_matches(asset: &Asset, want: &ExpectedImage, registry: &str) {
     let at = format!("{}@{}", want.repo, want.manifest_digest);
     assert_eq!(asset.image_registry.as_deref(), Some(registry), "{at}");
-    assert_eq!(asset.image_config_digest.as_deref(), Some(want.config_digest.as_str()), "{at}");
+    assert_eq!(
+        asset.image_config_digest.as_deref(),
+        Some(want.config_digest.as_str()),
+        "{at}"
+    );
     assert_eq!(asset.image_tags, want.tags, "{at}");
-    assert_eq!(asset.image_platform_os.as_deref(), Some(want.os.as_str()), "{at}");
-    assert_eq!(asset.image_platform_arch.as_deref(), Some(want.arch.as_str()), "{at}");
+    assert_eq!(
+        asset.image_platform_os.as_deref(),
+        Some(want.os.as_str()),
+        "{at}"
+    );
+    assert_eq!(
+        asset.image_platform_arch.as_deref(),
+        Some(want.arch.as_str()),
+        "{at}"
+    );
     assert_eq!(asset.image_platform_arch_variant, want.variant, "{at}");
     assert_eq!(asset.image_distro, want.distro, "{at}");
     let manifest = asset.image_manifest.as_deref().expect("manifest embedded");
     let config = asset.image_config.as_deref().expect("config embedded");
-    assert_eq!(manifest.as_bytes(), want.manifest.as_slice(), "{at}: manifest bytes");
-    assert_eq!(config.as_bytes(), want.config.as_slice(), "{at}: config bytes");
+    assert_eq!(
+        manifest.as_bytes(),
+        want.manifest.as_slice(),
+        "{at}: manifest bytes"
+    );
+    assert_eq!(
+        config.as_bytes(),
+        want.config.as_slice(),
+        "{at}: config bytes"
+    );
     assert_eq!(sha256(manifest.as_bytes()), want.manifest_digest, "{at}");
     assert_eq!(sha256(config.as_bytes()), want.config_digest, "{at}");
 }
@@ -39,7 +59,14 @@ fn whole_registry_gives_exactly_the_sample_assets() {
     let report = temp_path(&dir, "report.json");
     let target = format!("{}/**", registry.addr());
     nuccrawl_expect(
-        &[&target, "-o", out.to_str().unwrap(), "--report", report.to_str().unwrap(), "-q"],
+        &[
+            &target,
+            "-o",
+            out.to_str().unwrap(),
+            "--report",
+            report.to_str().unwrap(),
+            "-q",
+        ],
         0,
     );
 
@@ -47,12 +74,26 @@ fn whole_registry_gives_exactly_the_sample_assets() {
     let got: BTreeMap<(String, String), &Asset> = file
         .assets
         .iter()
-        .map(|a| ((a.image_repo.clone(), a.image_manifest_digest.clone().unwrap()), a))
+        .map(|a| {
+            (
+                (
+                    a.image_repo.clone(),
+                    a.image_manifest_digest.clone().unwrap(),
+                ),
+                a,
+            )
+        })
         .collect();
-    assert_eq!(got.len(), file.assets.len(), "one asset per repository and manifest");
+    assert_eq!(
+        got.len(),
+        file.assets.len(),
+        "one asset per repository and manifest"
+    );
     for want in &samples.images {
         let key = (want.repo.clone(), want.manifest_digest.clone());
-        let asset = got.get(&key).unwrap_or_else(|| panic!("missing asset {key:?}"));
+        let asset = got
+            .get(&key)
+            .unwrap_or_else(|| panic!("missing asset {key:?}"));
         assert_matches(asset, want, &registry.addr());
     }
     assert_eq!(file.assets.len(), samples.images.len(), "no extra assets");
@@ -62,7 +103,10 @@ fn whole_registry_gives_exactly_the_sample_assets() {
         serde_json::from_value(report["skipped"].clone()).expect("skipped counts");
     assert_eq!(skipped, samples.skipped);
     assert_eq!(report["repositories"], samples.repos.len());
-    assert!(report["failures"].as_array().unwrap().is_empty(), "{report}");
+    assert!(
+        report["failures"].as_array().unwrap().is_empty(),
+        "{report}"
+    );
 }
 
 #[test]
@@ -73,7 +117,16 @@ fn requests_stay_at_the_economy_floor() {
     let out = temp_path(&dir, "assets.json");
     let report = temp_path(&dir, "report.json");
     let target = format!("{}/samples/many", registry.addr());
-    nuccrawl_expect(&[&target, "-o", out.to_str().unwrap(), "--report", report.to_str().unwrap()], 0);
+    nuccrawl_expect(
+        &[
+            &target,
+            "-o",
+            out.to_str().unwrap(),
+            "--report",
+            report.to_str().unwrap(),
+        ],
+        0,
+    );
     let report = read_report(&report);
     let requests = &report["requests"];
     // 320 tags over 4 images: one HEAD per tag, one GET per manifest and per config.
@@ -108,7 +161,10 @@ fn tag_platform_and_single_reference_filters() {
     let file = read_assets(&out);
     assert_eq!(file.assets.len(), 1);
     assert_eq!(file.assets[0].image_platform_arch.as_deref(), Some("arm64"));
-    assert_eq!(file.assets[0].image_platform_arch_variant.as_deref(), Some("v8"));
+    assert_eq!(
+        file.assets[0].image_platform_arch_variant.as_deref(),
+        Some("v8")
+    );
 
     let one_tag = format!("{addr}/samples/multi:v1");
     nuccrawl_expect(&[&one_tag, "-o", out_s], 0);
@@ -116,12 +172,19 @@ fn tag_platform_and_single_reference_filters() {
     assert_eq!(file.assets.len(), 3, "three platforms, no attestation");
     assert!(file.assets.iter().all(|a| a.image_tags == ["v1"]));
 
-    let arm = samples.images.iter().find(|i| i.repo == "samples/multi" && i.arch == "arm").unwrap();
+    let arm = samples
+        .images
+        .iter()
+        .find(|i| i.repo == "samples/multi" && i.arch == "arm")
+        .unwrap();
     let by_digest = format!("{addr}/samples/multi@{}", arm.manifest_digest);
     nuccrawl_expect(&[&by_digest, "-o", out_s], 0);
     let file = read_assets(&out);
     assert_eq!(file.assets.len(), 1);
-    assert_eq!(file.assets[0].image_manifest_digest.as_deref(), Some(arm.manifest_digest.as_str()));
+    assert_eq!(
+        file.assets[0].image_manifest_digest.as_deref(),
+        Some(arm.manifest_digest.as_str())
+    );
     // Reached by digest alone, the config is the only platform source: no variant there.
     assert_eq!(file.assets[0].image_platform_arch.as_deref(), Some("arm"));
 }

@@ -36,7 +36,11 @@ pub fn nuccrawl(args: &[&str]) -> Run {
 /// Runs and asserts the exit code, showing stderr when it differs.
 pub fn nuccrawl_expect(args: &[&str], code: i32) -> Run {
     let run = nuccrawl(args);
-    assert_eq!(run.code, code, "nuccrawl {args:?} exited {}; stderr:\n{}", run.code, run.stderr);
+    assert_eq!(
+        run.code, code,
+        "nuccrawl {args:?} exited {}; stderr:\n{}",
+        run.code, run.stderr
+    );
     run
 }
 

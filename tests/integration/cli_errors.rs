@@ -1,0 +1,100 @@
+//! Exit codes and what is kept when things go wrong: bad input is refused before any
+//! request, an unreachable registry leaves the previous file alone, a partial failure
+//! writes everything else and exits 2.
+
+use nuccrawl_testkit::{load_samples, LocalRegistry};
+
+use crate::support::{nuccrawl, nuccrawl_expect, read_assets, read_report, temp_path};
+
+/// A loopback port nothing listens on: bound then released by the OS.
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+#[test]
+fn bad_targets_and_flags_are_named_and_exit_1() {
+    for (args, needle) in [
+        (vec!["127.0.0.1:5/Upper/case"], "127.0.0.1:5/Upper/case"),
+        (vec!["127.0.0.1:5/app:-tag"], "-tag"),
+        (vec!["127.0.0.1:5/app", "--platform", "linux"], "linux"),
+        (vec!["127.0.0.1:5/app", "-o", "out.txt"], "out.txt"),
+        (
+            vec!["127.0.0.1:5/app", "--plain-http", "not a host"],
+            "not a host",
+        ),
+        (vec!["127.0.0.1:5/app@sha256:1234"], "sha256:1234"),
+    ] {
+        let run = nuccrawl(&args);
+        assert_eq!(run.code, 1, "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(needle),
+            "{args:?} should name {needle:?}: {}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn unreachable_registry_exits_1_and_keeps_the_previous_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = temp_path(&dir, "assets.json");
+    std::fs::write(&out, "previous good inventory").unwrap();
+    let target = format!("127.0.0.1:{}/**", closed_port());
+    let run = nuccrawl(&[&target, "-o", out.to_str().unwrap(), "--max-attempts", "1"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        "previous good inventory"
+    );
+    assert!(run.stderr.contains("127.0.0.1"), "{}", run.stderr);
+}
+
+#[test]
+fn partial_failure_exits_2_and_writes_the_rest() {
+    let registry = LocalRegistry::start().expect("registry starts");
+    load_samples(&registry.addr()).expect("samples load");
+    let dir = tempfile::tempdir().unwrap();
+    let out = temp_path(&dir, "assets.csv");
+    let report = temp_path(&dir, "report.json");
+    let good = format!("{}/samples/alpine", registry.addr());
+    let missing = format!("{}/samples/nope", registry.addr());
+    let missing_tag = format!("{}/samples/debian:no-such-tag", registry.addr());
+    let run = nuccrawl_expect(
+        &[
+            &good,
+            &missing,
+            &missing_tag,
+            "-o",
+            out.to_str().unwrap(),
+            "--report",
+            report.to_str().unwrap(),
+        ],
+        2,
+    );
+    assert!(run.stderr.contains("samples/nope"), "{}", run.stderr);
+    assert!(run.stderr.contains("no-such-tag"), "{}", run.stderr);
+    let file = read_assets(&out);
+    assert_eq!(file.assets.len(), 1);
+    assert_eq!(file.assets[0].image_repo, "samples/alpine");
+    let report = read_report(&report);
+    let failures = report["failures"].as_array().unwrap();
+    assert_eq!(failures.len(), 2, "{report}");
+    assert!(failures
+        .iter()
+        .any(|f| f["repository"] == "samples/nope" && f["reference"].is_null()));
+    assert!(failures.iter().any(|f| f["reference"] == "no-such-tag"));
+}
+
+#[test]
+fn help_documents_exit_codes() {
+    let run = nuccrawl_expect(&["--help"], 0);
+    let help = String::from_utf8(run.stdout).unwrap();
+    for line in [
+        "0  everything",
+        "1  nothing could be done",
+        "2  some repositories",
+    ] {
+        assert!(help.contains(line), "--help lacks {line:?}");
+    }
+}

@@ -1,0 +1,173 @@
+//! The three encodings read back with standard parsers (serde_json, quick-xml, csv) give
+//! the same assets, and the embedded manifest and config still hash to their digests.
+
+use nuccrawl::asset::Asset;
+use nuccrawl_testkit::{load_samples, LocalRegistry};
+use quick_xml::events::Event;
+use sha2::{Digest, Sha256};
+
+use crate::support::{nuccrawl_expect, read_assets, temp_path};
+
+fn sha256(bytes: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+}
+
+/// (manifest digest, manifest text, config digest, config text) per asset, via serde_json.
+fn bodies_from_json(bytes: &[u8]) -> Vec<[String; 4]> {
+    let v: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+    assert_eq!(v["nucleus_import_version"], "1");
+    assert_eq!(v["scan_tool"], "Asset");
+    assert_eq!(v["scan_type"], "Container Image");
+    let field = |a: &serde_json::Value, k: &str| a[k].as_str().unwrap().to_owned();
+    v["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            [
+                "image_manifest_digest",
+                "image_manifest",
+                "image_config_digest",
+                "image_config",
+            ]
+            .map(|k| field(a, k))
+        })
+        .collect()
+}
+
+/// The same four fields via the csv crate, by header name.
+fn bodies_from_csv(bytes: &[u8]) -> Vec<[String; 4]> {
+    let mut reader = csv::Reader::from_reader(bytes);
+    let headers = reader.headers().unwrap().clone();
+    assert_eq!(headers.len(), 18, "FORMAT.md lists 18 columns");
+    assert_eq!(&headers[0], "nucleus_import_version");
+    assert_eq!(&headers[17], "image_config");
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let cols = [
+        "image_manifest_digest",
+        "image_manifest",
+        "image_config_digest",
+        "image_config",
+    ]
+    .map(col);
+    reader
+        .records()
+        .map(|r| cols.map(|c| r.as_ref().unwrap()[c].to_owned()))
+        .collect()
+}
+
+/// The same four fields via quick-xml events, unescaping text as any XML parser would.
+fn bodies_from_xml(bytes: &[u8]) -> Vec<[String; 4]> {
+    let mut reader = quick_xml::Reader::from_str(std::str::from_utf8(bytes).unwrap());
+    let names = [
+        "image_manifest_digest",
+        "image_manifest",
+        "image_config_digest",
+        "image_config",
+    ];
+    let (mut out, mut current, mut field): (Vec<[String; 4]>, [String; 4], Option<usize>) =
+        (Vec::new(), Default::default(), None);
+    loop {
+        match reader.read_event().unwrap() {
+            Event::Start(e) => {
+                let name = e.name().as_ref().to_owned();
+                field = names.iter().position(|n| *n == name);
+            }
+            Event::Text(t) => {
+                if let Some(i) = field {
+                    current[i].push_str(&t.xml10_content());
+                }
+            }
+            Event::GeneralRef(r) => {
+                if let Some(i) = field {
+                    current[i].push_str(&unescape_ref(&r));
+                }
+            }
+            Event::CData(c) => {
+                if let Some(i) = field {
+                    current[i].push_str(&c.xml10_content());
+                }
+            }
+            Event::End(e) => {
+                field = None;
+                if e.name().as_ref() == "asset" {
+                    out.push(std::mem::take(&mut current));
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    out
+}
+
+fn unescape_ref(name: &str) -> String {
+    match name {
+        "amp" => "&".into(),
+        "lt" => "<".into(),
+        "gt" => ">".into(),
+        "quot" => "\"".into(),
+        "apos" => "'".into(),
+        n if n.starts_with("#x") => char::from_u32(u32::from_str_radix(&n[2..], 16).unwrap())
+            .unwrap()
+            .to_string(),
+        n if n.starts_with('#') => char::from_u32(n[1..].parse().unwrap()).unwrap().to_string(),
+        other => panic!("unknown entity {other}"),
+    }
+}
+
+fn assert_hashes(rows: &[[String; 4]], format: &str) {
+    assert!(!rows.is_empty(), "{format}: no assets");
+    for [md, m, cd, c] in rows {
+        assert_eq!(
+            &sha256(m.as_bytes()),
+            md,
+            "{format}: manifest bytes changed"
+        );
+        assert_eq!(&sha256(c.as_bytes()), cd, "{format}: config bytes changed");
+    }
+}
+
+#[test]
+fn json_xml_and_csv_hold_the_same_assets_byte_for_byte() {
+    let registry = LocalRegistry::start().expect("registry starts");
+    load_samples(&registry.addr()).expect("samples load");
+    let dir = tempfile::tempdir().unwrap();
+    let target = format!("{}/**", registry.addr());
+    let mut parsed: Vec<Vec<Asset>> = Vec::new();
+    let mut raw: Vec<Vec<[String; 4]>> = Vec::new();
+    for ext in ["json", "xml", "csv"] {
+        let path = temp_path(&dir, &format!("assets.{ext}"));
+        nuccrawl_expect(&[&target, "-o", path.to_str().unwrap(), "-q"], 0);
+        let bytes = std::fs::read(&path).unwrap();
+        let rows = match ext {
+            "json" => bodies_from_json(&bytes),
+            "xml" => bodies_from_xml(&bytes),
+            _ => bodies_from_csv(&bytes),
+        };
+        assert_hashes(&rows, ext);
+        raw.push(rows);
+        parsed.push(read_assets(&path).assets);
+    }
+    assert_eq!(raw[0], raw[1], "XML bodies differ from JSON");
+    assert_eq!(raw[0], raw[2], "CSV bodies differ from JSON");
+    assert_eq!(parsed[0], parsed[1], "XML fields differ from JSON");
+    assert_eq!(parsed[0], parsed[2], "CSV fields differ from JSON");
+}
+
+#[test]
+fn stdout_is_json_and_no_bodies_keeps_digests() {
+    let registry = LocalRegistry::start().expect("registry starts");
+    load_samples(&registry.addr()).expect("samples load");
+    let target = format!("{}/samples/alpine", registry.addr());
+    let run = nuccrawl_expect(&[&target, "-q"], 0);
+    let rows = bodies_from_json(&run.stdout);
+    assert_eq!(rows.len(), 1);
+    assert_hashes(&rows, "stdout");
+
+    let run = nuccrawl_expect(&[&target, "-q", "--no-bodies", "--format", "json"], 0);
+    let v: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let asset = &v["assets"][0];
+    assert!(asset.get("image_manifest").is_none() && asset.get("image_config").is_none());
+    assert_eq!(asset["image_manifest_digest"], rows[0][0]);
+}
