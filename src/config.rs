@@ -2,7 +2,7 @@
 //! parsed targets, compiled globs, platform filters and client options. Every malformed
 //! flag or target is refused here, before anything touches the network.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use globset::{GlobSet, GlobSetBuilder};
@@ -29,6 +29,16 @@ pub enum ConfigError {
     /// A `--plain-http` value is not a host.
     #[error("bad --plain-http `{0}`: expected HOST or HOST:PORT")]
     PlainHttp(String),
+    /// A file to write (`-o`, `--report`) cannot be created where it is asked for.
+    #[error("cannot write {flag} `{path}`: {reason}")]
+    Destination {
+        /// The flag naming the file.
+        flag: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// Why not.
+        reason: String,
+    },
     /// The output format cannot be told from the file name.
     #[error("cannot tell the format of `{0}` from its extension; use --format json|xml|csv")]
     UnknownFormat(PathBuf),
@@ -87,6 +97,14 @@ impl Config {
                 return Err(ConfigError::PlainHttp(host.clone()));
             }
         }
+        for (flag, path) in [
+            ("-o/--output", &cli.output.output),
+            ("--report", &cli.output.report),
+        ] {
+            if let Some(path) = path {
+                check_destination(flag, path)?;
+            }
+        }
         let net = &cli.network;
         let client = ClientOptions {
             plain_http: net
@@ -127,6 +145,35 @@ pub fn resolve_format(
         }
         (None, None) => Ok(Format::Json),
     }
+}
+
+/// Checks that `path` can be written (its directory exists and takes new files; it is
+/// not a directory), so that a bad `-o` or `--report` fails before the crawl, not after.
+fn check_destination(flag: &'static str, path: &Path) -> Result<(), ConfigError> {
+    let refuse = |reason: String| ConfigError::Destination {
+        flag,
+        path: path.to_path_buf(),
+        reason,
+    };
+    if path.is_dir() {
+        return Err(refuse("it is a directory".into()));
+    }
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !dir.is_dir() {
+        return Err(refuse(format!(
+            "directory `{}` does not exist",
+            dir.display()
+        )));
+    }
+    tempfile::NamedTempFile::new_in(dir).map(drop).map_err(|e| {
+        refuse(format!(
+            "directory `{}` is not writable ({e})",
+            dir.display()
+        ))
+    })
 }
 
 fn format_of(arg: FormatArg) -> Format {

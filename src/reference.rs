@@ -336,6 +336,36 @@ pub fn is_tag(t: &str) -> bool {
     !t.is_empty() && t.len() <= MAX_TAG_LEN && !t.starts_with(['.', '-']) && t.chars().all(allowed)
 }
 
+/// What makes `t` break the tag rules of FORMAT.md, or `None` for a valid tag.
+pub fn tag_problem(t: &str) -> Option<String> {
+    let allowed = |ch: char| ch.is_ascii_alphanumeric() || "_.-".contains(ch);
+    let length = t.chars().count();
+    if t.is_empty() {
+        Some("is empty".into())
+    } else if t.len() > MAX_TAG_LEN {
+        Some(format!(
+            "is {length} characters long (at most {MAX_TAG_LEN})"
+        ))
+    } else if let Some(bad) = t.chars().find(|&c| !allowed(c)) {
+        Some(format!("contains {bad:?} (allowed: A-Z a-z 0-9 _ . -)"))
+    } else if t.starts_with(['.', '-']) {
+        Some("starts with `.` or `-`".into())
+    } else {
+        None
+    }
+}
+
+/// What makes repository path `name` break the rules of FORMAT.md, or `None` when valid.
+pub fn repo_name_problem(name: &str) -> Option<String> {
+    if name.len() > MAX_REPO_LEN {
+        return Some(format!("is longer than {MAX_REPO_LEN} characters"));
+    }
+    let bad = name.split('/').find(|c| !is_repo_component(c))?;
+    Some(format!(
+        "has component {bad:?}; each must be [a-z0-9_.-], not empty, not starting with . _ or -"
+    ))
+}
+
 /// The name written in `image_repo`: Docker Hub official images lose `library/`.
 pub fn output_repo_name<'a>(registry: &Registry, repo: &'a str) -> &'a str {
     match repo.strip_prefix(OFFICIAL_NAMESPACE) {

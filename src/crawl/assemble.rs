@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use super::reason::chain;
 use crate::asset::Asset;
 use crate::config::Config;
 use crate::derive::{distro, platform};
@@ -32,7 +33,8 @@ pub struct ImageInput<'a> {
 
 /// The asset, `Ok(None)` when `--platform` leaves it out, or why the image is refused.
 pub fn assemble(input: &ImageInput<'_>, config: &Config) -> Result<Option<Asset>, String> {
-    let parsed = image_config::parse(input.config_bytes).map_err(|e| format!("config: {e}"))?;
+    let parsed = image_config::parse(input.config_bytes)
+        .map_err(|e| format!("config {}: {}", input.config_digest, chain(&e)))?;
     let platform = platform::resolve(input.entry_platform, &parsed);
     if !config.platforms.is_empty() && !config.platforms.iter().any(|f| f.matches(&platform)) {
         return Ok(None);

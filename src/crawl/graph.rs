@@ -8,7 +8,10 @@ use bytes::Bytes;
 use futures::stream::{self, StreamExt};
 use tracing::debug;
 
-use crate::image::manifest::{classify, EntryKind, ImageManifest, Manifest, SkipKind};
+use super::reason;
+use crate::image::manifest::{
+    classify, declared_media_type, EntryKind, ImageManifest, Manifest, SkipKind,
+};
 use crate::image::{Digest, Platform};
 use crate::registry::RegistryClient;
 
@@ -120,22 +123,32 @@ pub async fn build(
 async fn fetch_node(client: &RegistryClient, repo: &str, digest: &Digest) -> ReadNode {
     match client.get_manifest(repo, digest.as_str()).await {
         Ok(fetched) => read_node(fetched.bytes, fetched.media_type.as_deref()),
-        Err(e) => (Node::Failed(e.to_string()), Vec::new()),
+        Err(e) => (Node::Failed(reason::registry(&e)), Vec::new()),
     }
 }
 
 /// Classifies fetched bytes into a node, with the index entries it does not follow
 /// (attestations, artifacts), which are counted without being fetched.
+///
+/// A fetched manifest that is an image nuccrawl cannot read (schema 1, an unknown media
+/// type) is a failure, not a skip: an image is missing from the inventory, and the user
+/// should hear why. Artifacts (signatures, charts, …) are skips: they are not images.
 pub fn read_node(bytes: Bytes, media_type: Option<&str>) -> ReadNode {
     let index = match classify(&bytes, media_type) {
         Ok(Manifest::Index(index)) => index,
         Ok(Manifest::Image(manifest)) => return (Node::Image { manifest, bytes }, Vec::new()),
+        Ok(Manifest::Skipped(SkipKind::Schema1)) => {
+            return (Node::Failed(SCHEMA1_REASON.to_owned()), Vec::new())
+        }
+        Ok(Manifest::Skipped(SkipKind::UnknownMediaType)) => {
+            let reason = unknown_type_reason(&bytes, media_type);
+            return (Node::Failed(reason), Vec::new());
+        }
         Ok(Manifest::Skipped(kind)) => return (Node::Skipped(kind), Vec::new()),
         Err(e) => {
-            return (
-                Node::Failed(format!("unreadable manifest: {e}")),
-                Vec::new(),
-            )
+            let served = media_type.map_or(String::new(), |m| format!(" (served as {m})"));
+            let reason = format!("unreadable manifest{served}: {}", reason::chain(&e));
+            return (Node::Failed(reason), Vec::new());
         }
     };
     let mut children = Vec::new();
@@ -150,6 +163,20 @@ pub fn read_node(bytes: Bytes, media_type: Option<&str>) -> ReadNode {
     (Node::Index(children), skipped)
 }
 
+/// Why a schema 1 manifest is refused.
+const SCHEMA1_REASON: &str =
+    "schema 1 manifest not supported (obsolete Docker format without a config blob)";
+
+/// Why a manifest of an unknown media type is refused, naming the type.
+fn unknown_type_reason(bytes: &[u8], served: Option<&str>) -> String {
+    match declared_media_type(bytes, served) {
+        Some(media_type) => format!("unknown manifest media type `{media_type}`"),
+        None => "unknown media type: the manifest declares none and has neither \
+                 `manifests` nor `config` and `layers`"
+            .to_owned(),
+    }
+}
+
 impl Graph {
     /// Walks from each root with its tags and returns every image reached, by digest.
     pub fn images<'g>(
@@ -159,9 +186,49 @@ impl Graph {
         let mut out: BTreeMap<&Digest, Reached> = BTreeMap::new();
         for (root, tags) in roots {
             let mut seen = BTreeSet::new();
-            self.visit(root, None, tags, &mut seen, &mut out);
+            self.visit(root, None, tags, 0, &mut seen, &mut out);
         }
         out
+    }
+
+    /// Index loops reachable from `roots`: each index listing one of its own ancestors
+    /// (or itself), with the ancestor it points back to. The walk itself always ends (a
+    /// digest is fetched once); this is for telling the user.
+    pub fn loops<'g>(
+        &self,
+        roots: impl IntoIterator<Item = &'g Digest>,
+    ) -> BTreeMap<Digest, Digest> {
+        let mut done = BTreeSet::new();
+        let mut found = BTreeMap::new();
+        for root in roots {
+            self.find_loops(root, &mut Vec::new(), &mut done, &mut found);
+        }
+        found
+    }
+
+    /// Depth-first: a child already on the path closes a loop.
+    fn find_loops(
+        &self,
+        digest: &Digest,
+        path: &mut Vec<Digest>,
+        done: &mut BTreeSet<Digest>,
+        found: &mut BTreeMap<Digest, Digest>,
+    ) {
+        if done.contains(digest) || path.len() > MAX_INDEX_DEPTH {
+            return;
+        }
+        if let Some(Node::Index(children)) = self.nodes.get(digest) {
+            path.push(digest.clone());
+            for (child, _) in children {
+                if path.contains(child) {
+                    found.insert(digest.clone(), child.clone());
+                } else {
+                    self.find_loops(child, path, done, found);
+                }
+            }
+            path.pop();
+        }
+        done.insert(digest.clone());
     }
 
     fn visit<'g>(
@@ -169,9 +236,14 @@ impl Graph {
         digest: &Digest,
         platform: Option<&'g Platform>,
         tags: &BTreeSet<String>,
+        depth: usize,
         seen: &mut BTreeSet<Digest>,
         out: &mut BTreeMap<&'g Digest, Reached<'g>>,
     ) {
+        // Bounded like the fetch, so a hostile chain of sibling indexes cannot recurse deep.
+        if depth > MAX_INDEX_DEPTH {
+            return;
+        }
         if !seen.insert(digest.clone()) {
             debug!(%digest, "index loop: digest already visited from this root");
             return;
@@ -182,7 +254,8 @@ impl Graph {
         match node {
             Node::Index(children) => {
                 for (child, child_platform) in children {
-                    self.visit(child, child_platform.as_ref().or(platform), tags, seen, out);
+                    let platform = child_platform.as_ref().or(platform);
+                    self.visit(child, platform, tags, depth + 1, seen, out);
                 }
             }
             Node::Image { manifest, bytes } => {

@@ -8,6 +8,7 @@
 pub mod assemble;
 mod check;
 pub mod graph;
+mod reason;
 pub mod repository;
 pub mod summary;
 
@@ -20,7 +21,7 @@ use crate::asset::Asset;
 use crate::config::Config;
 use crate::discover;
 use crate::progress::Reporter;
-use crate::reference::{Registry, Selector, Target};
+use crate::reference::{repo_name_problem, Registry, Selector, Target};
 use crate::registry::RegistryClient;
 use repository::{RepoJob, RepoResult};
 use summary::{Failure, Summary};
@@ -82,16 +83,20 @@ pub async fn run(config: &Config, reporter: &dyn Reporter) -> Outcome {
                         count = repos.len(),
                         "repositories matched"
                     );
+                    let repos = valid_names(&registry, repos, &mut outcome.summary);
                     jobs.extend(repos.into_iter().map(|repo| RepoJob {
                         registry: registry.clone(),
                         repo,
                         selector: Selector::AllTags,
                     }));
                 }
-                Err(e) => outcome
-                    .summary
-                    .failures
-                    .push(registry_failure(&registry, e.to_string())),
+                Err(e) => {
+                    let reason = format!("listing repositories: {}", reason::registry(&e));
+                    outcome
+                        .summary
+                        .failures
+                        .push(registry_failure(&registry, reason))
+                }
             },
         }
     }
@@ -137,6 +142,25 @@ fn registry_failure(registry: &Registry, reason: String) -> Failure {
         reference: None,
         reason,
     }
+}
+
+/// The listed repository names that FORMAT.md accepts; each other one is a failure.
+fn valid_names(registry: &Registry, repos: Vec<String>, summary: &mut Summary) -> Vec<String> {
+    repos
+        .into_iter()
+        .filter(|repo| match repo_name_problem(repo) {
+            None => true,
+            Some(problem) => {
+                summary.failures.push(Failure {
+                    registry: registry.name().to_owned(),
+                    repository: Some(repo.escape_debug().to_string()),
+                    reference: None,
+                    reason: format!("repository name breaks the Nucleus name rules: it {problem}"),
+                });
+                false
+            }
+        })
+        .collect()
 }
 
 /// A repository asked for whole makes single-tag or single-digest jobs on it redundant.

@@ -10,13 +10,14 @@ use tracing::debug;
 
 use super::assemble::{assemble, ImageInput};
 use super::graph::{self, Node};
+use super::reason;
 use super::summary::{Failure, Summary};
 use crate::asset::Asset;
 use crate::config::Config;
 use crate::image::manifest::skip_kind_for_tag;
 use crate::image::Digest;
 use crate::progress::Reporter;
-use crate::reference::{is_tag, Registry, Selector};
+use crate::reference::{tag_problem, Registry, Selector};
 use crate::registry::RegistryClient;
 
 /// Upper bound on a config blob: real configs are a few KiB; the largest seen in the
@@ -116,6 +117,12 @@ pub async fn crawl(
     for kind in graph.skipped_entries.values() {
         out.summary.skip(kind.label());
     }
+    for (index, ancestor) in graph.loops(roots.keys()) {
+        let reason = format!("index loop: it lists {ancestor}, which leads back to it");
+        out.summary
+            .failures
+            .push(failure(Some(index.to_string()), reason));
+    }
 
     let images = graph.images(&roots);
     let configs = fetch_configs(
@@ -174,18 +181,21 @@ async fn list_tags(
     let listed = match &job.selector {
         Selector::Tag(tag) => return Ok(vec![tag.clone()]),
         Selector::Digest(_) => return Ok(Vec::new()),
-        Selector::AllTags => client.tags(&job.repo).await.map_err(|e| e.to_string())?,
+        Selector::AllTags => client
+            .tags(&job.repo)
+            .await
+            .map_err(|e| format!("listing tags: {}", reason::registry(&e)))?,
     };
     let mut kept = Vec::with_capacity(listed.len());
     for tag in listed.into_iter().collect::<BTreeSet<_>>() {
         if let Some(kind) = skip_kind_for_tag(&tag) {
             summary.skip(kind.label());
-        } else if !is_tag(&tag) {
+        } else if let Some(problem) = tag_problem(&tag) {
             summary.failures.push(Failure {
                 registry: job.registry.name().to_owned(),
                 repository: Some(job.repo.clone()),
                 reference: Some(tag.escape_debug().to_string()),
-                reason: "tag breaks the Nucleus tag rules ([A-Za-z0-9_.-], at most 128)".into(),
+                reason: format!("tag breaks the Nucleus tag rules: it {problem}"),
             });
         } else if config.tags.keeps(&tag) {
             kept.push(tag);
@@ -213,12 +223,12 @@ async fn resolve_tag(client: &RegistryClient, repo: &str, tag: &str) -> Result<R
             repo,
             tag, "HEAD gave no digest; fetching the manifest by tag"
         ),
-        Err(e) => return Err(e.to_string()),
+        Err(e) => return Err(reason::registry(&e)),
     }
     let fetched = client
         .get_manifest(repo, tag)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| reason::registry(&e))?;
     Ok(Resolved {
         digest: fetched.digest,
         body: Some((fetched.bytes, fetched.media_type)),
@@ -236,7 +246,8 @@ async fn fetch_configs<'a>(
     stream::iter(distinct)
         .map(|digest| async move {
             let r = client.get_blob(repo, &digest, CONFIG_SIZE_CAP).await;
-            (digest, r.map_err(|e| format!("config: {e}")))
+            let r = r.map_err(|e| format!("config {digest}: {}", reason::registry(&e)));
+            (digest, r)
         })
         .buffer_unordered(concurrency)
         .collect()

@@ -107,8 +107,14 @@ pub enum ManifestError {
     #[error("manifest is a JSON {0}, not an object")]
     NotObject(&'static str),
     /// A field nuccrawl reads has the wrong JSON type.
-    #[error("manifest has a field of the wrong JSON type")]
-    Shape(#[source] serde_json::Error),
+    #[error("manifest field `{field}` has the wrong JSON type")]
+    Shape {
+        /// The top-level field at fault (`?` when it cannot be told).
+        field: String,
+        /// What serde found.
+        #[source]
+        source: serde_json::Error,
+    },
     /// An image manifest without a `config` descriptor.
     #[error("image manifest has no `config` descriptor")]
     MissingConfig,
@@ -146,12 +152,27 @@ pub fn classify(bytes: &[u8], served_media_type: Option<&str>) -> Result<Manifes
     if !value.is_object() {
         return Err(ManifestError::NotObject(json_kind(&value)));
     }
-    let raw: RawManifest = serde_json::from_value(value).map_err(ManifestError::Shape)?;
+    let raw: RawManifest = match serde_json::from_value(value.clone()) {
+        Ok(raw) => raw,
+        Err(source) => {
+            let field = field_at_fault(&value).unwrap_or_else(|| "?".to_owned());
+            return Err(ManifestError::Shape { field, source });
+        }
+    };
     match form_of(&raw, served_media_type) {
         Form::Index => read_index(raw),
         Form::Image => read_image(raw),
         Form::Skip(kind) => Ok(Manifest::Skipped(kind)),
     }
+}
+
+/// The media type a body declares (its `mediaType`), else the one it was served with; for
+/// failure messages about bodies [`classify`] could not place.
+pub fn declared_media_type(bytes: &[u8], served_media_type: Option<&str>) -> Option<String> {
+    let raw: Option<RawManifest> = serde_json::from_slice(bytes).ok();
+    raw.and_then(|r| r.media_type)
+        .filter(|m| !m.trim().is_empty())
+        .or_else(|| served_media_type.map(str::to_owned))
 }
 
 /// Decide the body's form: its own `mediaType`, else a meaningful served type, else shape.
@@ -332,6 +353,16 @@ fn parse_digest(text: &str, field: impl FnOnce() -> String) -> Result<Digest, Ma
     text.parse().map_err(|source| ManifestError::BadDigest {
         field: field(),
         source,
+    })
+}
+
+/// The first top-level field that does not read on its own, for naming it in errors.
+fn field_at_fault(value: &Value) -> Option<String> {
+    value.as_object()?.iter().find_map(|(key, field)| {
+        let alone = Value::Object([(key.clone(), field.clone())].into_iter().collect());
+        serde_json::from_value::<RawManifest>(alone)
+            .is_err()
+            .then(|| key.clone())
     })
 }
 

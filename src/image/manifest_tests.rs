@@ -241,7 +241,10 @@ fn malformed_bodies_are_errors() {
     let err = classify(b"[1, 2]", None).expect_err("array");
     assert_eq!(err.to_string(), "manifest is a JSON array, not an object");
     let err = classify(b"{\"mediaType\": 7}", None).expect_err("wrong type");
-    assert!(matches!(err, ManifestError::Shape(_)), "{err}");
+    assert!(matches!(err, ManifestError::Shape { .. }), "{err}");
+    assert_eq!(err.to_string(), "manifest field `mediaType` has the wrong JSON type");
+    let err = classify(br#"{"schemaVersion":2,"config":"x","layers":[]}"#, None).unwrap_err();
+    assert_eq!(err.to_string(), "manifest field `config` has the wrong JSON type");
     let err = classify(b"\xff\xfe{}", None).expect_err("not utf-8");
     assert!(matches!(err, ManifestError::Json(_)), "{err}");
 }

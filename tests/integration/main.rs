@@ -3,6 +3,7 @@
 
 mod cli_errors;
 mod formats;
+mod hostile;
 mod samples;
 mod shared_images;
 mod support;
