@@ -98,3 +98,40 @@ fn help_documents_exit_codes() {
         assert!(help.contains(line), "--help lacks {line:?}");
     }
 }
+
+#[test]
+fn unwritable_output_and_report_are_named_before_any_request() {
+    let fake = nuccrawl_testkit::FakeHostileRegistry::start().expect("fake starts");
+    let dir = tempfile::tempdir().unwrap();
+    let target = format!("{}/app", fake.addr());
+    let missing = dir.path().join("no-such-dir/assets.json");
+    let missing_report = dir.path().join("no-such-dir/report.json");
+    let is_dir = dir.path().to_str().unwrap().to_owned();
+    let cases: [(Vec<&str>, String); 3] = [
+        (
+            vec!["-o", missing.to_str().unwrap()],
+            missing.display().to_string(),
+        ),
+        (
+            vec!["--report", missing_report.to_str().unwrap()],
+            missing_report.display().to_string(),
+        ),
+        (vec!["-o", &is_dir, "--format", "json"], is_dir.clone()),
+    ];
+    for (flags, needle) in cases {
+        let mut args = vec![target.as_str()];
+        args.extend(flags);
+        let run = nuccrawl(&args);
+        assert_eq!(run.code, 1, "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(&needle),
+            "{args:?} should name {needle}: {}",
+            run.stderr
+        );
+    }
+    assert!(
+        fake.requests().is_empty(),
+        "requests were sent: {:?}",
+        fake.requests()
+    );
+}
