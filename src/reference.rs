@@ -461,4 +461,61 @@ mod tests {
         assert!("ghcr.io/org/app@sha256:zz".parse::<Target>().is_err());
         assert!("".parse::<Target>().is_err());
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn parse_never_panics(input in "\\PC{0,80}") {
+            let _ = input.parse::<Target>();
+        }
+
+        #[test]
+        fn parse_never_panics_on_reference_like_text(
+            input in r"[a-zA-Z0-9.:/@*?\[\]{}_-]{0,60}"
+        ) {
+            let _ = input.parse::<Target>();
+        }
+
+        #[test]
+        fn repository_targets_round_trip(
+            port in 1u16..,
+            components in proptest::collection::vec("[a-z0-9][a-z0-9_.-]{0,10}", 1..4),
+            tag in proptest::option::of("[A-Za-z0-9_][A-Za-z0-9_.-]{0,20}"),
+        ) {
+            let path = components.join("/");
+            let mut text = format!("127.0.0.1:{port}/{path}");
+            if let Some(tag) = &tag {
+                text.push_str(&format!(":{tag}"));
+            }
+            let target: Target = text.parse().unwrap();
+            let expected = match &tag {
+                Some(t) => Selector::Tag(t.clone()),
+                None => Selector::AllTags,
+            };
+            let registry = format!("127.0.0.1:{port}");
+            proptest::prop_assert_eq!(repo(&target), (registry.as_str(), path.as_str(), &expected));
+            proptest::prop_assert!(repo_name_problem(&path).is_none());
+        }
+
+        #[test]
+        fn tag_problem_agrees_with_is_tag(tag in "\\PC{0,140}") {
+            proptest::prop_assert_eq!(tag_problem(&tag).is_none(), is_tag(&tag));
+        }
+
+        #[test]
+        fn patterns_match_what_they_describe(
+            prefix in "[a-z][a-z0-9]{0,8}",
+            rest in proptest::collection::vec("[a-z][a-z0-9]{0,8}", 1..3),
+        ) {
+            let Target::Pattern { pattern, .. } = format!("ghcr.io/{prefix}/**").parse().unwrap()
+            else {
+                panic!("expected a pattern")
+            };
+            let repo = format!("{prefix}/{}", rest.join("/"));
+            proptest::prop_assert!(pattern.matches(&repo));
+            let other = format!("x{repo}");
+            proptest::prop_assert!(!pattern.matches(&other));
+        }
+    }
 }

@@ -275,3 +275,77 @@ impl Graph {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn digest(n: u8) -> Digest {
+        Digest::of(&[n])
+    }
+
+    fn index(children: &[u8]) -> Node {
+        Node::Index(children.iter().map(|&c| (digest(c), None)).collect())
+    }
+
+    fn image() -> Node {
+        Node::Image {
+            manifest: ImageManifest {
+                config_digest: digest(99),
+                config_media_type: None,
+                config_size: None,
+            },
+            bytes: Bytes::from_static(b"{}"),
+        }
+    }
+
+    #[test]
+    fn loops_are_found_and_walks_end() {
+        // 1 → [2, 3]; 2 → [1, 4]; 3 → [3]; 4 is an image.
+        let mut graph = Graph::default();
+        graph.nodes.insert(digest(1), index(&[2, 3]));
+        graph.nodes.insert(digest(2), index(&[1, 4]));
+        graph.nodes.insert(digest(3), index(&[3]));
+        graph.nodes.insert(digest(4), image());
+        let roots = BTreeMap::from([(digest(1), BTreeSet::from(["t".to_owned()]))]);
+        let loops = graph.loops(roots.keys());
+        assert_eq!(
+            loops,
+            BTreeMap::from([(digest(2), digest(1)), (digest(3), digest(3))])
+        );
+        let images = graph.images(&roots);
+        assert_eq!(images.len(), 1);
+        assert_eq!(images[&digest(4)].tags, BTreeSet::from(["t".to_owned()]));
+    }
+
+    #[test]
+    fn diamonds_are_not_loops() {
+        // 1 → [2, 3]; 2 → [4]; 3 → [4].
+        let mut graph = Graph::default();
+        graph.nodes.insert(digest(1), index(&[2, 3]));
+        graph.nodes.insert(digest(2), index(&[4]));
+        graph.nodes.insert(digest(3), index(&[4]));
+        graph.nodes.insert(digest(4), image());
+        assert!(graph.loops([&digest(1)]).is_empty());
+    }
+
+    #[test]
+    fn schema1_and_unknown_types_fail_with_reasons() {
+        let (node, _) = read_node(
+            Bytes::from_static(br#"{"schemaVersion":1,"fsLayers":[]}"#),
+            None,
+        );
+        assert!(
+            matches!(node, Node::Failed(r) if r.starts_with("schema 1 manifest not supported"))
+        );
+        let (node, _) = read_node(
+            Bytes::from_static(br#"{"schemaVersion":2,"mediaType":"application/x-odd"}"#),
+            None,
+        );
+        assert!(
+            matches!(node, Node::Failed(r) if r == "unknown manifest media type `application/x-odd`")
+        );
+        let (node, _) = read_node(Bytes::from_static(b"<html>"), Some("text/html"));
+        assert!(matches!(node, Node::Failed(r) if r.contains("(served as text/html)")));
+    }
+}

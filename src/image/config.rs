@@ -202,9 +202,41 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
         #[test]
         fn parse_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
             let _ = parse(&bytes);
+        }
+
+        #[test]
+        fn fields_round_trip(
+            os in "\\PC{0,12}",
+            architecture in "[a-z0-9]{1,8}",
+            variant in proptest::option::of("v[0-9]"),
+            labels in proptest::collection::btree_map("\\PC{1,10}", "\\PC{0,10}", 0..4),
+            env in proptest::collection::vec("[A-Z]{1,5}=\\PC{0,10}", 0..4),
+            history in proptest::collection::vec("\\PC{0,20}", 0..4),
+        ) {
+            let body = serde_json::json!({"os": os, "architecture": architecture,
+                "variant": variant, "config": {"Labels": labels, "Env": env},
+                "history": history.iter().map(|h| serde_json::json!({"created_by": h}))
+                    .collect::<Vec<_>>()});
+            let config = parse(&serde_json::to_vec(&body).unwrap()).unwrap();
+            prop_assert_eq!(config, ImageConfig {
+                os: Some(os), architecture: Some(architecture), variant, labels, env, history,
+                ..ImageConfig::default()
+            });
+        }
+
+        #[test]
+        fn non_utf8_is_refused_at_its_offset(prefix in "[a-z ]{0,20}", bad in 0x80u8..=0xff) {
+            let mut bytes = format!("{{\"os\":\"{prefix}").into_bytes();
+            let offset = bytes.len();
+            bytes.push(bad);
+            bytes.extend_from_slice(b"\"}");
+            let refused = matches!(parse(&bytes), Err(ConfigError::NotUtf8(at)) if at == offset);
+            prop_assert!(refused);
         }
 
         #[test]

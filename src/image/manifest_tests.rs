@@ -242,9 +242,15 @@ fn malformed_bodies_are_errors() {
     assert_eq!(err.to_string(), "manifest is a JSON array, not an object");
     let err = classify(b"{\"mediaType\": 7}", None).expect_err("wrong type");
     assert!(matches!(err, ManifestError::Shape { .. }), "{err}");
-    assert_eq!(err.to_string(), "manifest field `mediaType` has the wrong JSON type");
+    assert_eq!(
+        err.to_string(),
+        "manifest field `mediaType` has the wrong JSON type"
+    );
     let err = classify(br#"{"schemaVersion":2,"config":"x","layers":[]}"#, None).unwrap_err();
-    assert_eq!(err.to_string(), "manifest field `config` has the wrong JSON type");
+    assert_eq!(
+        err.to_string(),
+        "manifest field `config` has the wrong JSON type"
+    );
     let err = classify(b"\xff\xfe{}", None).expect_err("not utf-8");
     assert!(matches!(err, ManifestError::Json(_)), "{err}");
 }
@@ -438,5 +444,112 @@ proptest! {
     #[test]
     fn classify_never_panics_on_json_like_text(text in r#"\{("[a-zA-Z]{0,12}":( ?[\[\]{}0-9",:a-z.]{0,20}),?){0,6}\}"#) {
         let _ = classify(text.as_bytes(), None);
+    }
+}
+
+/// Keys a manifest reader looks at, so that generated JSON hits the interesting paths.
+const KEYS: [&str; 12] = [
+    "schemaVersion",
+    "mediaType",
+    "artifactType",
+    "config",
+    "layers",
+    "manifests",
+    "digest",
+    "size",
+    "platform",
+    "annotations",
+    "os",
+    "fsLayers",
+];
+
+/// Arbitrary JSON built from manifest keys and plausible values.
+fn json_value() -> impl Strategy<Value = serde_json::Value> {
+    use serde_json::Value;
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        prop::sample::select(vec![
+            mt::OCI_INDEX,
+            mt::OCI_MANIFEST,
+            mt::DOCKER_MANIFEST_V2,
+            mt::OCI_CONFIG,
+            "sha256:0000000000000000000000000000000000000000000000000000000000000000",
+            "sha256:zz",
+            "unknown",
+            "",
+        ])
+        .prop_map(Value::from),
+        "[a-z:./+]{0,12}".prop_map(Value::from),
+    ];
+    leaf.prop_recursive(4, 48, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::vec((prop::sample::select(KEYS.to_vec()), inner), 0..6).prop_map(
+                |pairs| Value::Object(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+            ),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn classify_never_panics_on_manifest_shaped_json(value in json_value()) {
+        let bytes = serde_json::to_vec(&value).unwrap();
+        let _ = classify(&bytes, None);
+        let _ = classify(&bytes, Some(mt::DOCKER_MANIFEST_V2));
+        let _ = declared_media_type(&bytes, Some("text/html"));
+    }
+
+    #[test]
+    fn index_entries_round_trip(
+        entries in prop::collection::vec(
+            (any::<[u8; 8]>(), "[a-z]{1,8}", "[a-z0-9]{1,8}", prop::option::of("v[0-9]")),
+            0..8,
+        )
+    ) {
+        let manifests: Vec<serde_json::Value> = entries
+            .iter()
+            .map(|(seed, os, arch, variant)| {
+                let mut platform = serde_json::json!({"os": os, "architecture": arch});
+                if let Some(v) = variant {
+                    platform["variant"] = serde_json::json!(v);
+                }
+                serde_json::json!({"mediaType": mt::OCI_MANIFEST, "size": 1,
+                    "digest": Digest::of(seed).to_string(), "platform": platform})
+            })
+            .collect();
+        let body = serde_json::json!({"schemaVersion": 2, "mediaType": mt::OCI_INDEX,
+            "manifests": manifests});
+        let Manifest::Index(index) = classify(&serde_json::to_vec(&body).unwrap(), None).unwrap()
+        else {
+            panic!("not an index");
+        };
+        prop_assert_eq!(index.entries.len(), entries.len());
+        for (entry, (seed, os, arch, variant)) in index.entries.iter().zip(&entries) {
+            prop_assert_eq!(&entry.digest, &Digest::of(seed));
+            prop_assert_eq!(entry.kind, EntryKind::Image);
+            let platform = entry.platform.as_ref().unwrap();
+            prop_assert_eq!(platform.os.as_deref(), Some(os.as_str()));
+            prop_assert_eq!(platform.architecture.as_deref(), Some(arch.as_str()));
+            prop_assert_eq!(&platform.variant, variant);
+        }
+    }
+
+    #[test]
+    fn image_config_descriptor_round_trips(seed in any::<[u8; 8]>(), size in 0u64..1 << 40) {
+        let digest = Digest::of(&seed);
+        let body = serde_json::json!({"schemaVersion": 2, "mediaType": mt::DOCKER_MANIFEST_V2,
+            "config": {"mediaType": mt::DOCKER_CONFIG, "digest": digest.to_string(), "size": size},
+            "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "digest": digest.to_string()}]});
+        let read = classify(&serde_json::to_vec(&body).unwrap(), None).unwrap();
+        prop_assert_eq!(read, Manifest::Image(ImageManifest {
+            config_digest: digest,
+            config_media_type: Some(mt::DOCKER_CONFIG.to_owned()),
+            config_size: Some(size),
+        }));
     }
 }

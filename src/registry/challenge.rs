@@ -115,4 +115,47 @@ mod tests {
         assert_eq!(parse_challenge("Bearer service=\"s\""), None);
         assert_eq!(parse_challenge("garbage ,,, \"x"), None);
     }
+
+    /// Quotes a value as an RFC 9110 quoted-string.
+    fn quoted(value: &str) -> String {
+        format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn never_panics(header in "\\PC{0,200}") {
+            let _ = parse_challenge(&header);
+        }
+
+        #[test]
+        fn never_panics_on_challenge_like_text(
+            header in r#"(Basic|Bearer|bearer|Digest)( [a-z]{1,8}=("[^"]{0,12}"|[a-z,\\"]{0,6}),?){0,4}"#
+        ) {
+            let _ = parse_challenge(&header);
+        }
+
+        #[test]
+        fn bearer_parameters_round_trip(
+            realm in "https://[a-z]{1,10}/[ -~]{0,20}",
+            service in proptest::option::of("[ -~]{1,20}"),
+            scope in proptest::option::of("repository:[a-z/]{1,10}:pull(,push)?"),
+            basic_first in proptest::bool::ANY,
+        ) {
+            let mut params = vec![format!("realm={}", quoted(&realm))];
+            params.extend(service.iter().map(|s| format!("service={}", quoted(s))));
+            params.extend(scope.iter().map(|s| format!("scope={}", quoted(s))));
+            let bearer_part = format!("Bearer {}", params.join(","));
+            let header = if basic_first {
+                format!("Basic realm=\"x\", {bearer_part}")
+            } else {
+                bearer_part
+            };
+            let b = bearer(&header);
+            proptest::prop_assert_eq!(b.realm, realm);
+            proptest::prop_assert_eq!(b.service, service.filter(|s| !s.is_empty()));
+            proptest::prop_assert_eq!(b.scope, scope);
+        }
+    }
 }

@@ -167,4 +167,40 @@ mod tests {
         }
         assert!(pager.visit(&page().join("?last=final").unwrap()).is_err());
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn find_next_never_panics(values in proptest::collection::vec("\\PC{0,80}", 0..4)) {
+            let _ = find_next(values.iter().map(String::as_str));
+        }
+
+        #[test]
+        fn resolve_next_never_panics_and_never_leaves(link in "\\PC{0,60}") {
+            if let Ok(next) = resolve_next(&page(), &link) {
+                proptest::prop_assert_eq!(next.scheme(), "https");
+                proptest::prop_assert_eq!(next.host_str(), Some("r.example"));
+                proptest::prop_assert_eq!(next.port_or_known_default(), Some(443));
+            }
+        }
+
+        #[test]
+        fn next_link_round_trips(
+            cursor in "[A-Za-z0-9%=_-]{1,30}",
+            before in proptest::option::of("[a-z]{1,5}"),
+        ) {
+            let target = format!("/v2/_catalog?n=2&last={cursor}");
+            let mut value = String::new();
+            if let Some(rel) = &before {
+                value.push_str(&format!("</prev>; rel=\"{rel}\", "));
+            }
+            value.push_str(&format!("<{target}>; rel=\"next\""));
+            let found = find_next([value.as_str()]);
+            let expected = if before.as_deref() == Some("next") { "/prev" } else { target.as_str() };
+            proptest::prop_assert_eq!(found, Some(expected));
+            let next = resolve_next(&page(), found.unwrap()).unwrap();
+            proptest::prop_assert_eq!(next.host_str(), Some("r.example"));
+        }
+    }
 }
