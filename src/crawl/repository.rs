@@ -174,7 +174,10 @@ async fn list_tags(
     let listed = match &job.selector {
         Selector::Tag(tag) => return Ok(vec![tag.clone()]),
         Selector::Digest(_) => return Ok(Vec::new()),
-        Selector::AllTags => client.tags(&job.repo).await.map_err(|e| e.to_string())?,
+        Selector::AllTags => client
+            .tags(&job.repo)
+            .await
+            .map_err(|e| format!("{}: {e}", e.kind()))?,
     };
     let mut kept = Vec::with_capacity(listed.len());
     for tag in listed.into_iter().collect::<BTreeSet<_>>() {
