@@ -43,6 +43,9 @@ pub struct Cli {
 
     #[command(flatten)]
     pub verbosity: VerbosityArgs,
+
+    #[command(flatten)]
+    pub discovery: DiscoveryArgs,
 }
 
 /// Subcommands.
@@ -148,4 +151,47 @@ pub struct VerbosityArgs {
     /// Credentials and tokens are never logged at any level.
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
+}
+
+/// How repository patterns are turned into repositories.
+#[derive(Debug, Args)]
+pub struct DiscoveryArgs {
+    /// How to list a registry's repositories for a pattern.
+    ///
+    /// auto chooses by registry: docker.io uses Docker Hub's listing API, ghcr.io the
+    /// GitHub packages API, every other registry (ECR and ACR included) `/v2/_catalog`.
+    #[arg(long, value_enum, value_name = "METHOD", default_value = "auto")]
+    pub discovery: DiscoveryArg,
+
+    /// Base URL of the GitHub REST API, for ghcr.io patterns.
+    ///
+    /// Point it at GitHub Enterprise Server as https://HOST/api/v3. Needs a token with
+    /// read:packages (GITHUB_TOKEN, or the registry's stored credentials).
+    #[arg(long, value_name = "URL", default_value = "https://api.github.com")]
+    pub github_api: String,
+
+    /// Base URL of Docker Hub's web API, for docker.io patterns.
+    #[arg(long, value_name = "URL", default_value = "https://hub.docker.com")]
+    pub hub_api: String,
+
+    /// Contact registry NAME at this address; for mirrors and tests (repeatable).
+    ///
+    /// Output still names NAME (e.g. docker.io). Plain HTTP is used only when the
+    /// address is loopback or listed in --plain-http. Example:
+    /// `--registry-endpoint ghcr.io=127.0.0.1:5000`.
+    #[arg(long = "registry-endpoint", value_name = "NAME=HOST[:PORT]")]
+    pub registry_endpoints: Vec<String>,
+}
+
+/// Repository listing methods for `--discovery`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiscoveryArg {
+    /// Chosen by registry host.
+    Auto,
+    /// `/v2/_catalog`, paged.
+    Catalog,
+    /// Docker Hub's namespace repository listing.
+    Dockerhub,
+    /// GitHub's organisation or user container packages.
+    Github,
 }

@@ -3,12 +3,17 @@
 //! flag or target is refused here, before anything touches the network.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use globset::{GlobSet, GlobSetBuilder};
+use url::Url;
 
-use crate::cli::{Cli, FormatArg};
+use crate::cli::{Cli, DiscoveryArg, DiscoveryArgs, FormatArg};
+use crate::credentials::Keychain;
 use crate::derive::platform::PlatformFilter;
+use crate::discover::{check_api_base, DiscoveryOptions, Method};
+use crate::endpoints::Endpoints;
 use crate::output::Format;
 use crate::reference::{is_host_port, tag_glob, Target};
 use crate::registry::ClientOptions;
@@ -42,6 +47,19 @@ pub enum ConfigError {
     /// The output format cannot be told from the file name.
     #[error("cannot tell the format of `{0}` from its extension; use --format json|xml|csv")]
     UnknownFormat(PathBuf),
+    /// A `--registry-endpoint` value is malformed.
+    #[error(transparent)]
+    Endpoint(#[from] crate::endpoints::EndpointError),
+    /// `--github-api` or `--hub-api` is unusable.
+    #[error("bad {flag} `{value}`: {reason}")]
+    ApiUrl {
+        flag: &'static str,
+        value: String,
+        reason: String,
+    },
+    /// The credential variables are inconsistent.
+    #[error("credentials: {0}")]
+    Credentials(#[from] crate::credentials::CredentialError),
 }
 
 /// Everything a crawl needs, checked.
@@ -67,15 +85,20 @@ pub struct Config {
     pub quiet: bool,
     /// `-v` count.
     pub verbose: u8,
+    /// How patterns are listed (method, vendor API bases).
+    pub discovery: DiscoveryOptions,
+    /// Credentials per registry host (also the vendor APIs' tokens).
+    pub keychain: Arc<Keychain>,
 }
 
 impl Config {
     /// Resolves and checks a parsed command line.
     pub fn from_cli(cli: &Cli) -> Result<Self, ConfigError> {
+        let endpoints = Endpoints::parse(&cli.discovery.registry_endpoints)?;
         let targets = cli
             .targets
             .iter()
-            .map(|t| t.parse())
+            .map(|t| t.parse().map(|t| endpoints.apply_to_target(t)))
             .collect::<Result<Vec<Target>, _>>()?;
         let format = resolve_format(cli.output.output.as_ref(), cli.output.format)?;
         let platforms = cli
@@ -129,8 +152,35 @@ impl Config {
             client,
             quiet: cli.verbosity.quiet,
             verbose: cli.verbosity.verbose,
+            discovery: discovery_options(&cli.discovery)?,
+            keychain: Arc::new(Keychain::from_env(None, |n| std::env::var(n).ok())?),
         })
     }
+}
+
+/// `--discovery`, `--github-api` and `--hub-api`, checked.
+fn discovery_options(args: &DiscoveryArgs) -> Result<DiscoveryOptions, ConfigError> {
+    let api = |flag: &'static str, value: &str| {
+        let bad = |reason: String| ConfigError::ApiUrl {
+            flag,
+            value: value.to_string(),
+            reason,
+        };
+        let url = Url::parse(value).map_err(|e| bad(e.to_string()))?;
+        check_api_base(&url).map_err(bad)?;
+        Ok::<_, ConfigError>(url)
+    };
+    let method = match args.discovery {
+        DiscoveryArg::Auto => None,
+        DiscoveryArg::Catalog => Some(Method::Catalog),
+        DiscoveryArg::Dockerhub => Some(Method::DockerHub),
+        DiscoveryArg::Github => Some(Method::Github),
+    };
+    Ok(DiscoveryOptions {
+        method,
+        github_api: api("--github-api", &args.github_api)?,
+        hub_api: api("--hub-api", &args.hub_api)?,
+    })
 }
 
 /// The format from `--format`, else from the output extension, else JSON for stdout.

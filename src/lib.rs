@@ -15,6 +15,7 @@ pub mod crawl;
 pub mod credentials;
 pub mod derive;
 pub mod discover;
+pub mod endpoints;
 pub mod image;
 pub mod output;
 pub mod printer;

@@ -102,6 +102,20 @@ impl Registry {
         &self.api_host
     }
 
+    /// The same registry (same name in output) contacted at another `host[:port]`, for
+    /// mirrors and tests (`--registry-endpoint`). Plain HTTP still follows the new host:
+    /// only a loopback endpoint is spoken to without TLS.
+    pub fn with_api_host(&self, api_host: &str) -> Result<Self, ReferenceError> {
+        let api_host = api_host.trim_end_matches('/').to_ascii_lowercase();
+        if !is_host_port(&api_host) {
+            return Err(ReferenceError::BadRegistry(api_host));
+        }
+        Ok(Registry {
+            name: self.name.clone(),
+            api_host,
+        })
+    }
+
     /// Whether this is Docker Hub.
     pub fn is_docker_hub(&self) -> bool {
         self.name == DOCKER_HUB
@@ -232,6 +246,20 @@ impl Target {
     }
 }
 
+impl Target {
+    /// The same target on `registry` (used to apply `--registry-endpoint`).
+    pub fn on_registry(self, registry: Registry) -> Self {
+        match self {
+            Target::Repository { repo, selector, .. } => Target::Repository {
+                registry,
+                repo,
+                selector,
+            },
+            Target::Pattern { pattern, .. } => Target::Pattern { registry, pattern },
+        }
+    }
+}
+
 impl FromStr for Target {
     type Err = ReferenceError;
 
@@ -241,7 +269,8 @@ impl FromStr for Target {
         }
         let (registry, rest) = split_registry(input)?;
         let (path, selector) = split_selector(input, rest)?;
-        let path = if registry.is_docker_hub() && !path.contains('/') {
+        // `**` crosses segments, so it is not a one-component (official image) name.
+        let path = if registry.is_docker_hub() && !path.contains('/') && !path.contains("**") {
             format!("{OFFICIAL_NAMESPACE}{path}")
         } else {
             path.to_owned()
@@ -450,6 +479,18 @@ mod tests {
             panic!("expected a pattern")
         };
         assert!(pattern.matches("org/team/app"));
+        let Target::Pattern { pattern, .. } = "docker.io/**".parse().unwrap() else {
+            panic!("expected a pattern")
+        };
+        assert_eq!(
+            pattern.as_str(),
+            "**",
+            "no official-image prefix across segments"
+        );
+        let Target::Pattern { pattern, .. } = "docker.io/*".parse().unwrap() else {
+            panic!("expected a pattern")
+        };
+        assert_eq!(pattern.as_str(), "library/*");
     }
 
     #[test]

@@ -19,10 +19,11 @@ use tracing::debug;
 
 use crate::asset::Asset;
 use crate::config::Config;
+use crate::credentials::Secret;
 use crate::discover;
 use crate::progress::Reporter;
 use crate::reference::{repo_name_problem, Registry, Selector, Target};
-use crate::registry::RegistryClient;
+use crate::registry::{Credentials, RegistryClient};
 use repository::{RepoJob, RepoResult};
 use summary::{Failure, Summary};
 
@@ -56,13 +57,13 @@ pub async fn run(config: &Config, reporter: &dyn Reporter) -> Outcome {
         let registry = target.registry().clone();
         let client = match clients.get(&registry) {
             Some(c) => c.clone(),
-            None => match RegistryClient::new(&registry, &config.client) {
+            None => match new_client(&registry, config).await {
                 Ok(c) => clients.entry(registry.clone()).or_insert(c).clone(),
-                Err(e) => {
+                Err(reason) => {
                     outcome
                         .summary
                         .failures
-                        .push(registry_failure(&registry, e.to_string()));
+                        .push(registry_failure(&registry, reason));
                     continue;
                 }
             },
@@ -75,7 +76,16 @@ pub async fn run(config: &Config, reporter: &dyn Reporter) -> Outcome {
                     selector: selector.clone(),
                 });
             }
-            Target::Pattern { pattern, .. } => match discover::repositories(&client, pattern).await
+            Target::Pattern { pattern, .. } => match discover::repositories(
+                &client,
+                pattern,
+                &discover::Context {
+                    options: &config.discovery,
+                    client: &config.client,
+                    keychain: &config.keychain,
+                },
+            )
+            .await
             {
                 Ok(repos) => {
                     debug!(
@@ -91,7 +101,12 @@ pub async fn run(config: &Config, reporter: &dyn Reporter) -> Outcome {
                     }));
                 }
                 Err(e) => {
-                    let reason = format!("listing repositories: {}", reason::registry(&e));
+                    let reason = match &e {
+                        crate::discover::DiscoverError::Registry(inner) => {
+                            format!("listing repositories: {}", reason::registry(inner))
+                        }
+                        other => reason::chain(other),
+                    };
                     outcome
                         .summary
                         .failures
@@ -133,6 +148,29 @@ pub async fn run(config: &Config, reporter: &dyn Reporter) -> Outcome {
         outcome.summary.retries += stats.retries;
     }
     outcome
+}
+
+/// A client for `registry` carrying its username/password from the keychain.
+///
+/// Interim wiring so Basic registries (ECR's `AWS` user) work from a pattern: the
+/// registry client does not consult the keychain itself yet.
+async fn new_client(registry: &Registry, config: &Config) -> Result<RegistryClient, String> {
+    let keychain = std::sync::Arc::clone(&config.keychain);
+    let name = registry.name().to_string();
+    let found = tokio::task::spawn_blocking(move || keychain.resolve(&name))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    let mut options = config.client.clone();
+    if let Some((credential, _)) = found {
+        if let Secret::Basic { username, password } = credential.secret() {
+            options.credentials = Some(Credentials {
+                username: username.clone(),
+                password: password.clone(),
+            });
+        }
+    }
+    RegistryClient::new(registry, &options).map_err(|e| e.to_string())
 }
 
 fn registry_failure(registry: &Registry, reason: String) -> Failure {

@@ -1,23 +1,168 @@
 //! Repository discovery: which repositories of a registry match a pattern.
 //!
-//! Every OCI registry that serves `/v2/_catalog` is listed through it; vendor listing
-//! APIs for registries without a catalog (Docker Hub, GHCR) plug in here.
+//! The method is chosen by registry host unless `--discovery` names one:
+//! - `docker.io`: Docker Hub's namespace listing API ([`dockerhub`]), which needs the
+//!   pattern to start with a literal namespace;
+//! - `ghcr.io`: GitHub's organisation (falling back to user) container packages
+//!   ([`github`]), which needs a token with `read:packages`;
+//! - everything else, ECR and ACR included: `/v2/_catalog` with its paging ([`catalog`],
+//!   [`ecr`] for ECR's specifics).
+//!
+//! Every method returns full repository paths on the registry, filtered by the pattern,
+//! sorted and without duplicates. Vendor APIs are spoken to through [`api`], which keeps
+//! the transport's rules for tokens, schemes, redirects and paging.
 
-use crate::reference::RepoPattern;
-use crate::registry::{RegistryClient, RegistryError};
+mod api;
+pub mod catalog;
+pub mod dockerhub;
+pub mod ecr;
+mod error;
+pub mod github;
+mod secret;
 
-/// The repositories matching `pattern`, sorted.
+use std::sync::Arc;
+
+use url::Url;
+
+pub use api::check_api_base;
+pub use error::DiscoverError;
+
+use crate::credentials::Keychain;
+use crate::reference::{Registry, RepoPattern, DOCKER_HUB};
+use crate::registry::{ClientOptions, RegistryClient};
+
+/// The registry GitHub's packages API lists.
+pub const GHCR: &str = "ghcr.io";
+/// Default Docker Hub web API.
+pub const DEFAULT_HUB_API: &str = "https://hub.docker.com";
+/// Default GitHub REST API.
+pub const DEFAULT_GITHUB_API: &str = "https://api.github.com";
+
+/// A way of listing repositories.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// `/v2/_catalog`.
+    Catalog,
+    /// Docker Hub's `/v2/namespaces/<ns>/repositories`.
+    DockerHub,
+    /// GitHub's `/orgs|users/<owner>/packages?package_type=container`.
+    Github,
+}
+
+/// Discovery settings resolved from the command line.
+#[derive(Debug, Clone)]
+pub struct DiscoveryOptions {
+    /// The method the user forced; `None` chooses by host.
+    pub method: Option<Method>,
+    /// Base of the GitHub REST API (GitHub Enterprise Server: `https://HOST/api/v3`).
+    pub github_api: Url,
+    /// Base of Docker Hub's web API.
+    pub hub_api: Url,
+}
+
+impl Default for DiscoveryOptions {
+    fn default() -> Self {
+        DiscoveryOptions {
+            method: None,
+            github_api: Url::parse(DEFAULT_GITHUB_API).expect("valid default"),
+            hub_api: Url::parse(DEFAULT_HUB_API).expect("valid default"),
+        }
+    }
+}
+
+/// What discovery needs besides the registry client.
+pub struct Context<'a> {
+    /// Methods and API bases.
+    pub options: &'a DiscoveryOptions,
+    /// Timeouts, retry budget and user agent, shared with the registry clients.
+    pub client: &'a ClientOptions,
+    /// Where the vendor APIs' tokens come from.
+    pub keychain: &'a Arc<Keychain>,
+}
+
+/// The method for `registry`: the forced one, else by host.
+pub fn choose(registry: &Registry, forced: Option<Method>) -> Method {
+    if let Some(method) = forced {
+        return method;
+    }
+    match registry.name() {
+        DOCKER_HUB => Method::DockerHub,
+        GHCR => Method::Github,
+        name => {
+            if ecr::is_ecr_host(name) {
+                tracing::debug!(registry = name, "ECR: listing through _catalog");
+            }
+            Method::Catalog
+        }
+    }
+}
+
+/// The repositories matching `pattern`, sorted and unique.
 pub async fn repositories(
     client: &RegistryClient,
     pattern: &RepoPattern,
-) -> Result<Vec<String>, RegistryError> {
-    let mut repos: Vec<String> = client
-        .catalog()
-        .await?
-        .into_iter()
-        .filter(|r| pattern.matches(r))
-        .collect();
+    ctx: &Context<'_>,
+) -> Result<Vec<String>, DiscoverError> {
+    let registry = client.registry();
+    let method = choose(registry, ctx.options.method);
+    tracing::debug!(registry = %registry, pattern = pattern.as_str(), ?method, "discovering");
+    let listed = match method {
+        Method::Catalog => catalog::list(client).await?,
+        Method::DockerHub => dockerhub::list(registry, pattern, ctx).await?,
+        Method::Github => github::list(registry, pattern, ctx).await?,
+    };
+    let mut repos: Vec<String> = listed.into_iter().filter(|r| pattern.matches(r)).collect();
     repos.sort();
     repos.dedup();
     Ok(repos)
+}
+
+/// The first path segment of the pattern when it is literal (`myteam` of `myteam/*`).
+fn literal_first_segment(pattern: &RepoPattern) -> Option<&str> {
+    let (first, _) = pattern.literal_prefix().split_once('/')?;
+    (!first.is_empty()).then_some(first)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reference::Target;
+
+    fn pattern(t: &str) -> (Registry, RepoPattern) {
+        match t.parse::<Target>().unwrap() {
+            Target::Pattern { registry, pattern } => (registry, pattern),
+            other => panic!("not a pattern: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn chooses_by_host_unless_forced() {
+        let reg = |h: &str| Registry::parse(h).unwrap();
+        assert_eq!(choose(&reg("docker.io"), None), Method::DockerHub);
+        assert_eq!(choose(&reg("index.docker.io"), None), Method::DockerHub);
+        assert_eq!(choose(&reg("ghcr.io"), None), Method::Github);
+        let ecr = reg("123456789012.dkr.ecr.eu-west-1.amazonaws.com");
+        assert_eq!(choose(&ecr, None), Method::Catalog);
+        assert_eq!(choose(&reg("127.0.0.1:5000"), None), Method::Catalog);
+        assert_eq!(
+            choose(&reg("ghcr.io"), Some(Method::Catalog)),
+            Method::Catalog
+        );
+        let mirrored = reg("ghcr.io").with_api_host("127.0.0.1:1").unwrap();
+        assert_eq!(choose(&mirrored, None), Method::Github);
+    }
+
+    #[test]
+    fn first_segment_must_be_literal() {
+        assert_eq!(
+            literal_first_segment(&pattern("ghcr.io/org/*").1),
+            Some("org")
+        );
+        assert_eq!(
+            literal_first_segment(&pattern("docker.io/team/**").1),
+            Some("team")
+        );
+        assert_eq!(literal_first_segment(&pattern("ghcr.io/**").1), None);
+        assert_eq!(literal_first_segment(&pattern("ghcr.io/or*/x").1), None);
+    }
 }

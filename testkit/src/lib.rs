@@ -9,6 +9,7 @@
 
 pub mod client;
 pub mod digest;
+pub mod fakes;
 pub mod hostile;
 pub mod images;
 pub mod layout;
