@@ -184,7 +184,7 @@ async fn list_tags(
         Selector::AllTags => client
             .tags(&job.repo)
             .await
-            .map_err(|e| reason::registry(&e))?,
+            .map_err(|e| format!("{}: listing tags: {}", e.kind(), reason::chain(&e)))?,
     };
     let mut kept = Vec::with_capacity(listed.len());
     for tag in listed.into_iter().collect::<BTreeSet<_>>() {
