@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use globset::{GlobSet, GlobSetBuilder};
 
-use crate::cli::{Cli, FormatArg};
+use crate::cli::{Cli, FormatArg, RateLimitAction};
 use crate::derive::platform::PlatformFilter;
 use crate::output::Format;
 use crate::reference::{is_host_port, tag_glob, Target};
-use crate::registry::ClientOptions;
+use crate::registry::{ClientOptions, OnRateLimit};
 
 /// Requests in flight per registry host: enough to hide 20-50 ms of latency on a
 /// thousand-tag crawl, few enough that rate-limited registries are not hammered.
@@ -57,6 +57,10 @@ pub struct Config {
     pub quiet: bool,
     /// `-v` count.
     pub verbose: u8,
+    /// The whole run stops after this long (`--timeout`).
+    pub run_timeout: Option<Duration>,
+    /// Stop at the first failure and write no asset file (`--fail-fast`).
+    pub fail_fast: bool,
 }
 
 impl Config {
@@ -98,6 +102,11 @@ impl Config {
             connect_timeout: Duration::from_secs(net.connect_timeout),
             request_timeout: Duration::from_secs(net.request_timeout),
             max_attempts: net.max_attempts.max(1),
+            max_retry_wait: Duration::from_secs(cli.reliability.max_retry_wait),
+            on_rate_limit: match cli.reliability.on_rate_limit {
+                RateLimitAction::Wait => OnRateLimit::Wait,
+                RateLimitAction::Stop => OnRateLimit::Stop,
+            },
             ..ClientOptions::default()
         };
         Ok(Config {
@@ -111,6 +120,8 @@ impl Config {
             client,
             quiet: cli.verbosity.quiet,
             verbose: cli.verbosity.verbose,
+            run_timeout: cli.reliability.run_timeout.map(Duration::from_secs),
+            fail_fast: cli.reliability.fail_fast,
         })
     }
 }

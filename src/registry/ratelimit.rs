@@ -117,8 +117,17 @@ impl RateLimits {
                 return Ok(None);
             }
             if budget.remaining > 0 {
-                let lane = self.lane(&host);
-                return Ok(Some(lane.acquire_owned().await.expect("never closed")));
+                let lane = self
+                    .lane(&host)
+                    .acquire_owned()
+                    .await
+                    .expect("never closed");
+                // The request ahead in the lane may have spent the last one.
+                let now = self.hosts.lock().unwrap().get(&host).map(|b| b.remaining);
+                if now.is_none_or(|left| left > 0) {
+                    return Ok(Some(lane));
+                }
+                continue;
             }
             let until = budget.seen + budget.resets_in;
             let wait = until.saturating_duration_since(Instant::now());
@@ -143,9 +152,9 @@ impl RateLimits {
     /// Resolves with a message once a host's budget is spent and the crawl should stop.
     pub async fn exhausted(&self) -> String {
         let mut rx = self.exhausted.subscribe();
-        let seen = rx.wait_for(Option::is_some).await;
+        let seen = rx.wait_for(Option::is_some).await.map(|v| v.clone());
         match seen {
-            Ok(v) => v.clone().unwrap_or_default(),
+            Ok(v) => v.unwrap_or_default(),
             Err(_) => std::future::pending().await,
         }
     }

@@ -62,7 +62,7 @@ pub(crate) struct Answer {
     pub url: Url,
     _permit: Permits,
     /// How to ask again if the body breaks off.
-    resume: Resume,
+    resume: Box<Resume>,
 }
 
 /// The permits one request holds: the host's concurrency slot, and the one-at-a-time
@@ -216,11 +216,11 @@ impl Transport {
                         response,
                         url,
                         _permit: permits,
-                        resume: Resume {
+                        resume: Box::new(Resume {
                             transport: self.clone(),
                             request: req.clone(),
                             spent,
-                        },
+                        }),
                     }));
                 }
                 Ok((response, url)) => {
@@ -456,7 +456,7 @@ pub(crate) async fn read_capped(answer: Answer, limit: usize) -> Result<Bytes, R
             transport,
             request,
             mut spent,
-        } = resume;
+        } = *resume;
         let outcome = Outcome::Transport(fault_of(&error));
         let Decision::Retry(wait) = transport.decide(&outcome, spent) else {
             return Err(RegistryError::transport(&url, error));

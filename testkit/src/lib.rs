@@ -9,6 +9,7 @@
 
 pub mod client;
 pub mod digest;
+pub mod fault_proxy;
 pub mod images;
 pub mod layout;
 pub mod push;
@@ -20,6 +21,7 @@ pub mod storage;
 
 pub use client::Credentials;
 pub use digest::sha256_digest;
+pub use fault_proxy::{FaultProxy, ProxyOptions};
 pub use registry::LocalRegistry;
 pub use samples::{load_samples, ExpectedImage, Samples};
 pub use shared::{load_shared, SharedImage};

@@ -3,6 +3,7 @@
 
 mod cli_errors;
 mod formats;
+mod reliability;
 mod samples;
 mod shared_images;
 mod support;
