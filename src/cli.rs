@@ -140,7 +140,7 @@ pub struct NetworkArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     pub request_timeout: u64,
 
-    /// Attempts per request for transient faults (429, 5xx, timeouts).
+    /// Attempts per request for transient faults (429, 408, 5xx, dropped connections, timeouts).
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub max_attempts: u32,
 }
