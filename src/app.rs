@@ -20,22 +20,37 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FATAL: u8 = 1;
 /// Some repositories or tags failed; the output holds the rest.
 pub const EXIT_PARTIAL: u8 = 2;
-/// Stopped by SIGINT or SIGTERM (128 + SIGINT, as shells report it).
+/// Stopped by SIGINT (128 + 2, as shells report a process killed by it).
 pub const EXIT_INTERRUPTED: u8 = 130;
+/// Stopped by SIGTERM (128 + 15).
+pub const EXIT_TERMINATED: u8 = 143;
 
 /// Crawls and writes; the exit code says how it went.
+///
+/// A signal drops the crawl where it stands (in-flight requests are cancelled with it)
+/// before anything is written, so the previous output file stays as it was. The signal
+/// handlers stay installed afterwards: a signal arriving while the file is being written
+/// lets the atomic write finish rather than leave a temporary file behind.
 pub async fn crawl(config: &Config, printer: &Printer) -> anyhow::Result<u8> {
     let reporter = progress::reporter(!config.quiet && config.verbose == 0);
     let outcome = tokio::select! {
         outcome = crawl::run(config, reporter.as_ref()) => outcome,
         signal = interrupted() => {
             reporter.finish();
-            printer.notice(&format!("interrupted by {signal}; no output written"));
-            return Ok(EXIT_INTERRUPTED);
+            printer.notice(&format!("interrupted by {}; no output written", signal.name()));
+            return Ok(signal.exit_code());
         }
     };
     if let Some(path) = &config.report {
         write_report(path, &outcome.summary)?;
+    }
+    if let Some(reason) = &outcome.stopped {
+        printer.notice(&format!("stopped early: {reason}"));
+    }
+    if config.fail_fast && !outcome.summary.failures.is_empty() {
+        printer.summary(&outcome.summary, None);
+        printer.notice("--fail-fast: no output written; the previous file is untouched");
+        return Ok(EXIT_PARTIAL);
     }
     if outcome.nothing_done() {
         printer.summary(&outcome.summary, None);
@@ -92,8 +107,31 @@ pub fn validate(path: &Path, format: Option<FormatArg>, printer: &Printer) -> an
     })
 }
 
-/// Resolves when SIGINT or SIGTERM arrives, naming it.
-async fn interrupted() -> &'static str {
+/// The signals that stop a crawl.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Signal {
+    Interrupt,
+    Terminate,
+}
+
+impl Signal {
+    fn name(self) -> &'static str {
+        match self {
+            Signal::Interrupt => "SIGINT",
+            Signal::Terminate => "SIGTERM",
+        }
+    }
+
+    fn exit_code(self) -> u8 {
+        match self {
+            Signal::Interrupt => EXIT_INTERRUPTED,
+            Signal::Terminate => EXIT_TERMINATED,
+        }
+    }
+}
+
+/// Resolves when SIGINT or SIGTERM arrives.
+async fn interrupted() -> Signal {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
@@ -102,17 +140,17 @@ async fn interrupted() -> &'static str {
             Err(_) => return wait_ctrl_c().await,
         };
         tokio::select! {
-            name = wait_ctrl_c() => name,
-            _ = term.recv() => "SIGTERM",
+            signal = wait_ctrl_c() => signal,
+            _ = term.recv() => Signal::Terminate,
         }
     }
     #[cfg(not(unix))]
     wait_ctrl_c().await
 }
 
-async fn wait_ctrl_c() -> &'static str {
+async fn wait_ctrl_c() -> Signal {
     match tokio::signal::ctrl_c().await {
-        Ok(()) => "SIGINT",
+        Ok(()) => Signal::Interrupt,
         Err(_) => std::future::pending().await,
     }
 }

@@ -10,8 +10,14 @@ pub const EXIT_CODES_HELP: &str = "\
 Exit codes:
   0  everything asked for was crawled and written
   1  nothing could be done (bad arguments or files, registry unreachable, output unwritable)
-  2  some repositories or tags failed; the output file holds everything else
-  130  interrupted (SIGINT or SIGTERM); the previous output file is left untouched";
+  2  some repositories or tags failed; the output file holds everything else. Also when
+     the run stopped early: --timeout reached or a rate limit spent (--on-rate-limit
+     stop), with the file holding what was finished; or --fail-fast, which writes no
+     asset file and leaves the previous one untouched (--report is still written)
+  130  interrupted by SIGINT (Ctrl-C)
+  143  terminated by SIGTERM
+     On 130 and 143 nothing is written: the previous output file is left untouched and
+     no temporary file remains";
 
 /// Crawl container registries into Nucleus "Container Image" asset files.
 ///
@@ -46,6 +52,9 @@ pub struct Cli {
 
     #[command(flatten)]
     pub discovery: DiscoveryArgs,
+
+    #[command(flatten)]
+    pub reliability: ReliabilityArgs,
 }
 
 /// Subcommands.
@@ -134,7 +143,7 @@ pub struct NetworkArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     pub request_timeout: u64,
 
-    /// Attempts per request for transient faults (429, 5xx, timeouts).
+    /// Attempts per request for transient faults (429, 408, 5xx, dropped connections, timeouts).
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub max_attempts: u32,
 }
@@ -194,4 +203,52 @@ pub enum DiscoveryArg {
     Dockerhub,
     /// GitHub's organisation or user container packages.
     Github,
+}
+
+/// How to ride out faults and when to give up.
+#[derive(Debug, Args)]
+pub struct ReliabilityArgs {
+    /// Most seconds one request may spend waiting between retries.
+    ///
+    /// 429, 408, 5xx, refused or dropped connections, timeouts and bodies cut short are
+    /// retried with exponential backoff and jitter, or after the wait the registry names
+    /// (`Retry-After`, or a hint in a 429's message). A retry that would take the total
+    /// past this is not made. Also caps a wait for a rate-limit window to reset.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub max_retry_wait: u64,
+
+    /// Stop the whole run after this many seconds.
+    ///
+    /// What was finished is written; every repository not finished is recorded as a
+    /// failure ("run timeout reached") and the exit code is 2.
+    #[arg(long = "timeout", value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub run_timeout: Option<u64>,
+
+    /// Stop at the first failure: write no asset file (the previous one stays as it
+    /// was), write --report, exit 2.
+    ///
+    /// For jobs that would rather keep the last complete inventory than publish a
+    /// partial one.
+    #[arg(long)]
+    pub fail_fast: bool,
+
+    /// When a registry's announced request budget (Docker Hub's `RateLimit-Remaining`)
+    /// runs out: stop, or wait for the window to reset.
+    ///
+    /// Either way requests slow to one at a time as the budget runs low. `stop` writes
+    /// what was finished and exits 2 with a message naming the registry and when its
+    /// budget resets; `wait` waits for the reset if it comes within --max-retry-wait (and
+    /// --timeout), and stops otherwise.
+    #[arg(long, value_enum, value_name = "ACTION", default_value_t = RateLimitAction::Stop)]
+    pub on_rate_limit: RateLimitAction,
+}
+
+/// What `--on-rate-limit` may say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RateLimitAction {
+    /// Wait for the budget window to reset, within --max-retry-wait.
+    Wait,
+    /// Stop cleanly with what was finished (Docker Hub's window is six hours).
+    Stop,
 }

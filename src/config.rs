@@ -9,14 +9,14 @@ use std::time::Duration;
 use globset::{GlobSet, GlobSetBuilder};
 use url::Url;
 
-use crate::cli::{Cli, DiscoveryArg, DiscoveryArgs, FormatArg};
+use crate::cli::{Cli, DiscoveryArg, DiscoveryArgs, FormatArg, RateLimitAction};
 use crate::credentials::Keychain;
 use crate::derive::platform::PlatformFilter;
 use crate::discover::{check_api_base, DiscoveryOptions, Method};
 use crate::endpoints::Endpoints;
 use crate::output::Format;
 use crate::reference::{is_host_port, tag_glob, Target};
-use crate::registry::ClientOptions;
+use crate::registry::{ClientOptions, OnRateLimit};
 
 /// Requests in flight per registry host: enough to hide 20-50 ms of latency on a
 /// thousand-tag crawl, few enough that rate-limited registries are not hammered.
@@ -89,6 +89,10 @@ pub struct Config {
     pub discovery: DiscoveryOptions,
     /// Credentials per registry host (also the vendor APIs' tokens).
     pub keychain: Arc<Keychain>,
+    /// The whole run stops after this long (`--timeout`).
+    pub run_timeout: Option<Duration>,
+    /// Stop at the first failure and write no asset file (`--fail-fast`).
+    pub fail_fast: bool,
 }
 
 impl Config {
@@ -139,6 +143,11 @@ impl Config {
             connect_timeout: Duration::from_secs(net.connect_timeout),
             request_timeout: Duration::from_secs(net.request_timeout),
             max_attempts: net.max_attempts.max(1),
+            max_retry_wait: Duration::from_secs(cli.reliability.max_retry_wait),
+            on_rate_limit: match cli.reliability.on_rate_limit {
+                RateLimitAction::Wait => OnRateLimit::Wait,
+                RateLimitAction::Stop => OnRateLimit::Stop,
+            },
             ..ClientOptions::default()
         };
         Ok(Config {
@@ -154,6 +163,8 @@ impl Config {
             verbose: cli.verbosity.verbose,
             discovery: discovery_options(&cli.discovery)?,
             keychain: Arc::new(Keychain::from_env(None, |n| std::env::var(n).ok())?),
+            run_timeout: cli.reliability.run_timeout.map(Duration::from_secs),
+            fail_fast: cli.reliability.fail_fast,
         })
     }
 }

@@ -3,17 +3,21 @@
 //! Repositories are crawled concurrently; inside each, tags and manifests fan out too.
 //! The registry clients bound the requests actually in flight per host, so the fan-out
 //! here only has to keep them busy. Failures never abort the run: each is recorded with
-//! what it concerns, and everything else is kept.
+//! what it concerns, and everything else is kept. The run stops early only when asked
+//! to ([`halt`]): `--timeout`, `--fail-fast` or a spent rate limit.
 
 pub mod assemble;
 mod check;
 pub mod graph;
+pub mod halt;
 mod reason;
 pub mod repository;
 pub mod summary;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
 
+use futures::future::{self, FutureExt};
 use futures::stream::{self, StreamExt};
 use tracing::debug;
 
@@ -24,6 +28,7 @@ use crate::discover;
 use crate::progress::Reporter;
 use crate::reference::{repo_name_problem, Registry, Selector, Target};
 use crate::registry::{Credentials, RegistryClient};
+use halt::Halt;
 use repository::{RepoJob, RepoResult};
 use summary::{Failure, Summary};
 
@@ -38,6 +43,8 @@ pub struct Outcome {
     pub assets: Vec<Asset>,
     /// What happened.
     pub summary: Summary,
+    /// Why the run stopped before finishing, if it did.
+    pub stopped: Option<String>,
 }
 
 impl Outcome {
@@ -48,25 +55,96 @@ impl Outcome {
     }
 }
 
-/// Crawls every target in `config`.
+/// Crawls every target in `config`, stopping early only as [`halt`] describes.
 pub async fn run(config: &Config, reporter: &dyn Reporter) -> Outcome {
+    let started = Instant::now();
     let mut outcome = Outcome::default();
-    let mut clients: BTreeMap<Registry, RegistryClient> = BTreeMap::new();
+    let clients = clients_for(config, &mut outcome.summary).await;
+    let halt = Halt::default();
+    let watcher = async {
+        halt.trigger(stop_condition(config, &clients).await);
+        future::pending::<()>().await
+    };
+    let work = crawl_targets(config, &clients, &halt, reporter, &mut outcome);
+    tokio::select! {
+        () = work => {}
+        () = watcher => {}
+    }
+    // Work can end just as a stop condition is met (every request refused once a rate
+    // limit is spent): the condition is still why the run ended.
+    if let Some(reason) = stop_condition(config, &clients).now_or_never() {
+        halt.trigger(reason);
+    }
+    for client in clients.values() {
+        let stats = client.stats();
+        for (kind, n) in stats.by_kind() {
+            *outcome.summary.requests.entry(kind.to_owned()).or_default() += n;
+        }
+        outcome.summary.retries += stats.retries;
+    }
+    outcome.stopped = halt.reason();
+    outcome.summary.stopped.clone_from(&outcome.stopped);
+    outcome.summary.elapsed_seconds = started.elapsed().as_secs_f64();
+    outcome
+}
+
+/// One client per registry named by the targets; a registry that cannot have one is a
+/// failure.
+async fn clients_for(config: &Config, summary: &mut Summary) -> BTreeMap<Registry, RegistryClient> {
+    let mut clients = BTreeMap::new();
+    for target in &config.targets {
+        let registry = target.registry();
+        if clients.contains_key(registry) {
+            continue;
+        }
+        match new_client(registry, config).await {
+            Ok(c) => {
+                clients.insert(registry.clone(), c);
+            }
+            Err(reason) => summary.failures.push(registry_failure(registry, reason)),
+        }
+    }
+    clients
+}
+
+/// Resolves with a reason when the run must stop on its own: the `--timeout` deadline,
+/// or a registry whose rate-limit budget is spent.
+async fn stop_condition(config: &Config, clients: &BTreeMap<Registry, RegistryClient>) -> String {
+    let deadline = async {
+        match config.run_timeout {
+            Some(limit) => {
+                tokio::time::sleep(limit).await;
+                format!("run timeout reached (--timeout {})", limit.as_secs())
+            }
+            None => future::pending().await,
+        }
+    };
+    let budgets = clients.values().map(|c| c.rate_limit_exhausted().boxed());
+    let spent = async {
+        match budgets.len() {
+            0 => future::pending().await,
+            _ => future::select_all(budgets).await.0,
+        }
+    };
+    tokio::select! {
+        reason = deadline => reason,
+        reason = spent => reason,
+    }
+}
+
+/// Discovers and crawls every target, recording into `outcome`.
+async fn crawl_targets(
+    config: &Config,
+    clients: &BTreeMap<Registry, RegistryClient>,
+    halt: &Halt,
+    reporter: &dyn Reporter,
+    outcome: &mut Outcome,
+) {
     let mut jobs: BTreeSet<RepoJob> = BTreeSet::new();
     for target in &config.targets {
         let registry = target.registry().clone();
-        let client = match clients.get(&registry) {
-            Some(c) => c.clone(),
-            None => match new_client(&registry, config).await {
-                Ok(c) => clients.entry(registry.clone()).or_insert(c).clone(),
-                Err(reason) => {
-                    outcome
-                        .summary
-                        .failures
-                        .push(registry_failure(&registry, reason));
-                    continue;
-                }
-            },
+        let Some(client) = clients.get(&registry) else {
+            continue;
         };
         match target {
             Target::Repository { repo, selector, .. } => {
@@ -76,43 +154,43 @@ pub async fn run(config: &Config, reporter: &dyn Reporter) -> Outcome {
                     selector: selector.clone(),
                 });
             }
-            Target::Pattern { pattern, .. } => match discover::repositories(
-                &client,
-                pattern,
-                &discover::Context {
+            Target::Pattern { pattern, .. } => {
+                let context = discover::Context {
                     options: &config.discovery,
                     client: &config.client,
                     keychain: &config.keychain,
-                },
-            )
-            .await
-            {
-                Ok(repos) => {
-                    debug!(
-                        pattern = pattern.as_str(),
-                        count = repos.len(),
-                        "repositories matched"
-                    );
-                    let repos = valid_names(&registry, repos, &mut outcome.summary);
-                    jobs.extend(repos.into_iter().map(|repo| RepoJob {
-                        registry: registry.clone(),
-                        repo,
-                        selector: Selector::AllTags,
-                    }));
-                }
-                Err(e) => {
-                    let reason = match &e {
-                        crate::discover::DiscoverError::Registry(inner) => {
-                            format!("listing repositories: {}", reason::registry(inner))
+                };
+                let listed = tokio::select! {
+                    listed = discover::repositories(client, pattern, &context) => {
+                        listed.map_err(|e| listing_failure(&e))
+                    }
+                    reason = halt.wait() => Err(format!("{}: not listed: {reason}", pattern.as_str())),
+                };
+                match listed {
+                    Ok(repos) => {
+                        debug!(
+                            pattern = pattern.as_str(),
+                            count = repos.len(),
+                            "repositories matched"
+                        );
+                        let repos = valid_names(&registry, repos, &mut outcome.summary);
+                        jobs.extend(repos.into_iter().map(|repo| RepoJob {
+                            registry: registry.clone(),
+                            repo,
+                            selector: Selector::AllTags,
+                        }));
+                    }
+                    Err(reason) => {
+                        outcome
+                            .summary
+                            .failures
+                            .push(registry_failure(&registry, reason));
+                        if config.fail_fast {
+                            halt.trigger(FAIL_FAST_REASON);
                         }
-                        other => reason::chain(other),
-                    };
-                    outcome
-                        .summary
-                        .failures
-                        .push(registry_failure(&registry, reason))
+                    }
                 }
-            },
+            }
         }
     }
     let jobs = drop_subsumed(jobs);
@@ -122,7 +200,14 @@ pub async fn run(config: &Config, reporter: &dyn Reporter) -> Outcome {
         .map(|job| {
             let client = clients[&job.registry].clone();
             async move {
-                let r = repository::crawl(&client, &job, config, reporter).await;
+                let r = tokio::select! {
+                    biased;
+                    reason = halt.wait() => repository::unfinished(&job, &reason),
+                    r = repository::crawl(&client, &job, config, reporter) => r,
+                };
+                if config.fail_fast && !r.summary.failures.is_empty() {
+                    halt.trigger(FAIL_FAST_REASON);
+                }
                 reporter.repository_done();
                 r
             }
@@ -140,14 +225,6 @@ pub async fn run(config: &Config, reporter: &dyn Reporter) -> Outcome {
     outcome.assets = check::checked(merge_assets(assets), &mut outcome.summary);
     outcome.summary.images = outcome.assets.len() as u64;
     outcome.summary.failures.sort();
-    for client in clients.values() {
-        let stats = client.stats();
-        for (kind, n) in stats.by_kind() {
-            *outcome.summary.requests.entry(kind.to_owned()).or_default() += n;
-        }
-        outcome.summary.retries += stats.retries;
-    }
-    outcome
 }
 
 /// A client for `registry` carrying its username/password from the keychain.
@@ -171,6 +248,19 @@ async fn new_client(registry: &Registry, config: &Config) -> Result<RegistryClie
         }
     }
     RegistryClient::new(registry, &options).map_err(|e| e.to_string())
+}
+
+/// The stop reason `--fail-fast` records.
+const FAIL_FAST_REASON: &str = "stopped at the first failure (--fail-fast)";
+
+/// Why a pattern could not be listed, with the registry's error kind first.
+fn listing_failure(error: &discover::DiscoverError) -> String {
+    match error {
+        discover::DiscoverError::Registry(inner) => {
+            format!("listing repositories: {}", reason::registry(inner))
+        }
+        other => reason::chain(other),
+    }
 }
 
 fn registry_failure(registry: &Registry, reason: String) -> Failure {

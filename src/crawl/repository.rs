@@ -95,6 +95,9 @@ pub async fn crawl(
     if let Selector::Digest(d) = &job.selector {
         roots.entry(d.clone()).or_default();
     }
+    if give_up(config, &out) {
+        return out;
+    }
 
     let graph = graph::build(
         client,
@@ -122,6 +125,9 @@ pub async fn crawl(
         out.summary
             .failures
             .push(failure(Some(index.to_string()), reason));
+    }
+    if give_up(config, &out) {
+        return out;
     }
 
     let images = graph.images(&roots);
@@ -168,6 +174,28 @@ pub async fn crawl(
     }
     out.summary.repositories += 1;
     out
+}
+
+/// The result of a repository the run stopped before finishing: one failure saying why.
+pub fn unfinished(job: &RepoJob, reason: &str) -> RepoResult {
+    let reference = match &job.selector {
+        Selector::AllTags => None,
+        Selector::Tag(t) => Some(t.clone()),
+        Selector::Digest(d) => Some(d.to_string()),
+    };
+    let mut out = RepoResult::default();
+    out.summary.failures.push(Failure {
+        registry: job.registry.name().to_owned(),
+        repository: Some(job.repo.clone()),
+        reference,
+        reason: format!("not finished: {reason}"),
+    });
+    out
+}
+
+/// Whether `--fail-fast` ends this repository here.
+fn give_up(config: &Config, out: &RepoResult) -> bool {
+    config.fail_fast && !out.summary.failures.is_empty()
 }
 
 /// The tags to resolve: listed and filtered, or the one the user named. Signature,

@@ -1,5 +1,5 @@
 //! What a run did: counts, skipped artifacts by kind and every failure with its reason.
-//! The printer shows it; `--report` (later) writes it as JSON.
+//! The printer shows it; `--report` writes it as JSON.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -53,6 +53,11 @@ pub struct Summary {
     pub requests: BTreeMap<String, u64>,
     /// Requests retried after a transient fault.
     pub retries: u64,
+    /// Why the run stopped before finishing (`--timeout`, `--fail-fast`, a spent rate
+    /// limit), if it did.
+    pub stopped: Option<String>,
+    /// Wall-clock duration of the crawl, in seconds.
+    pub elapsed_seconds: f64,
 }
 
 impl Summary {

@@ -17,6 +17,7 @@ use super::error::DiscoverError;
 use crate::registry::pagination::{find_next, resolve_next, Pager};
 use crate::registry::redact::redact_url;
 use crate::registry::retry::{should_retry, Decision, Outcome, RetryPolicy, Spent};
+use crate::registry::transport::fault_of;
 use crate::registry::ClientOptions;
 
 /// Body cap of one API page: 100 GitHub package objects with their owner records run to
@@ -151,10 +152,7 @@ impl ApiClient {
                     (self.decide(&outcome, spent), error)
                 }
                 Err(e) => {
-                    let outcome = Outcome::Transport {
-                        connect: e.is_connect(),
-                        timeout: e.is_timeout(),
-                    };
+                    let outcome = Outcome::Transport(fault_of(&e));
                     (
                         self.decide(&outcome, spent),
                         DiscoverError::transport(url, e),

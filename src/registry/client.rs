@@ -59,6 +59,12 @@ impl RegistryClient {
         &self.inner.base
     }
 
+    /// Resolves with a message once this registry's announced request budget is spent
+    /// and the client stops asking (see [`OnRateLimit`](super::OnRateLimit)).
+    pub async fn rate_limit_exhausted(&self) -> String {
+        self.inner.transport.rate_limits().exhausted().await
+    }
+
     /// Request counters so far.
     pub fn stats(&self) -> RequestStats {
         self.inner.transport.counters().snapshot()

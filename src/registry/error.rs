@@ -118,6 +118,14 @@ pub enum RegistryError {
         /// What was wrong.
         reason: String,
     },
+    /// The registry's announced request budget is spent and the crawl must not go on.
+    #[error("{message}")]
+    RateLimited {
+        /// `host[:port]` whose budget is spent.
+        host: String,
+        /// What is spent, when it resets and why nuccrawl stopped.
+        message: String,
+    },
 }
 
 /// Formats an optional detail as `: detail`.
@@ -147,6 +155,7 @@ impl RegistryError {
             Self::BadRedirect { .. } => "bad redirect".into(),
             Self::Malformed { .. } => "bad response".into(),
             Self::InvalidName { .. } => "invalid name".into(),
+            Self::RateLimited { .. } => "rate limited".into(),
         }
     }
 

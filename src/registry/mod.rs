@@ -4,6 +4,7 @@
 //! The layers are kept apart so each question has one file to open:
 //! - `transport`: connection pool, scheme choice, redirects, concurrency, capped reads;
 //! - [`retry`]: which failures are retried and how long to wait;
+//! - [`ratelimit`]: announced per-host request budgets, slowing down and stopping;
 //! - [`challenge`] and `auth`: `WWW-Authenticate` parsing and token/Basic auth;
 //! - [`pagination`]: `Link` headers;
 //! - `catalog`, `tags`, `manifest`, `blob`: one API call each, on [`RegistryClient`].
@@ -36,14 +37,17 @@ mod listing;
 mod manifest;
 mod options;
 pub mod pagination;
+pub mod ratelimit;
 pub mod redact;
 pub mod retry;
 mod stats;
 mod tags;
-mod transport;
+pub(crate) mod transport;
 
 #[cfg(test)]
 mod fake;
+#[cfg(test)]
+mod fault_tests;
 #[cfg(test)]
 mod tests;
 
@@ -56,4 +60,5 @@ pub use options::{
     ClientOptions, Credentials, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_ATTEMPTS,
     DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_RETRY_WAIT, DEFAULT_REQUEST_TIMEOUT,
 };
+pub use ratelimit::OnRateLimit;
 pub use stats::{RequestKind, RequestStats};

@@ -3,6 +3,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use super::ratelimit::OnRateLimit;
+
 /// Concurrent requests per registry host: enough to hide round-trip latency, few enough
 /// to stay clear of per-account throttles (ECR) and per-IP connection limits.
 pub const DEFAULT_MAX_CONCURRENCY: usize = 8;
@@ -38,6 +40,8 @@ pub struct ClientOptions {
     pub user_agent: String,
     /// Username and password for Basic auth and token servers.
     pub credentials: Option<Credentials>,
+    /// What to do when a registry's announced request budget is spent.
+    pub on_rate_limit: OnRateLimit,
 }
 
 impl Default for ClientOptions {
@@ -51,6 +55,7 @@ impl Default for ClientOptions {
             max_retry_wait: DEFAULT_MAX_RETRY_WAIT,
             user_agent: concat!("nuccrawl/", env!("CARGO_PKG_VERSION")).to_string(),
             credentials: None,
+            on_rate_limit: OnRateLimit::default(),
         }
     }
 }

@@ -2,6 +2,13 @@
 //!
 //! [`should_retry`] is the only place that decides. It is a pure function: the caller
 //! passes the clock and a jitter sample, so the policy is tested without sleeping.
+//!
+//! Retried, with full-jitter exponential backoff unless the server names a wait: 429,
+//! 408, 500/502/503/504 (and other 5xx but 501/505), refused connections, timeouts, and
+//! connections that drop before the response is complete (reset, or a body cut short of
+//! its `Content-Length`). Never retried: 4xx answers (401 is answered by the auth layer,
+//! once), TLS and protocol errors. Attempts and total wait per request are capped by
+//! [`RetryPolicy`].
 
 use std::time::{Duration, SystemTime};
 
@@ -23,13 +30,22 @@ pub enum Outcome<'a> {
         /// The start of the body (for hints inside error JSON).
         body: &'a str,
     },
-    /// The request failed below HTTP.
-    Transport {
-        /// The connection could not be made.
-        connect: bool,
-        /// A connect or request timeout fired.
-        timeout: bool,
-    },
+    /// The request failed below HTTP, before or while the response was read.
+    Transport(Fault),
+}
+
+/// How a request failed below HTTP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// The connection could not be made (refused, unreachable, DNS).
+    Connect,
+    /// A connect or request timeout fired.
+    Timeout,
+    /// The connection closed or was reset before the whole response arrived: no answer
+    /// at all, or a body shorter than its `Content-Length`.
+    Dropped,
+    /// Anything else (TLS, malformed HTTP): repeating it gives the same result.
+    Other,
 }
 
 /// Limits on retrying one request.
@@ -99,9 +115,13 @@ pub fn should_retry(
         // handled one layer up and never by blind repetition.
         Outcome::Status { .. } => None,
         // Refused or timed-out connections are the textbook transient failure.
-        Outcome::Transport { connect, timeout } if connect || timeout => Some(None),
+        Outcome::Transport(Fault::Connect | Fault::Timeout) => Some(None),
+        // A connection that died mid-response (a proxy or load balancer recycling it, a
+        // reset, a body cut short) says nothing about the next one. GET and HEAD are
+        // idempotent, so asking again is safe.
+        Outcome::Transport(Fault::Dropped) => Some(None),
         // Other transport failures (TLS, protocol errors) repeat identically.
-        Outcome::Transport { .. } => None,
+        Outcome::Transport(Fault::Other) => None,
     };
     let Some(hint) = hint else {
         return Decision::Stop;
@@ -252,35 +272,55 @@ mod tests {
     }
 
     #[test]
-    fn retries_connect_and_timeout_only() {
+    fn retries_connect_timeout_and_dropped_only() {
         let first = Spent {
             attempts: 1,
             waited: Duration::ZERO,
         };
         let now = SystemTime::UNIX_EPOCH;
-        let connect = Outcome::Transport {
-            connect: true,
-            timeout: false,
-        };
-        assert!(matches!(
-            should_retry(&connect, first, POLICY, now, 0.1),
-            Decision::Retry(_)
-        ));
-        let timeout = Outcome::Transport {
-            connect: false,
-            timeout: true,
-        };
-        assert!(matches!(
-            should_retry(&timeout, first, POLICY, now, 0.1),
-            Decision::Retry(_)
-        ));
-        let other = Outcome::Transport {
-            connect: false,
-            timeout: false,
-        };
+        for fault in [Fault::Connect, Fault::Timeout, Fault::Dropped] {
+            assert_eq!(
+                should_retry(&Outcome::Transport(fault), first, POLICY, now, 0.5),
+                Decision::Retry(Duration::from_millis(100)),
+                "{fault:?}"
+            );
+        }
         assert_eq!(
-            should_retry(&other, first, POLICY, now, 0.1),
+            should_retry(&Outcome::Transport(Fault::Other), first, POLICY, now, 0.1),
             Decision::Stop
         );
+    }
+
+    #[test]
+    fn transport_faults_also_respect_the_budgets() {
+        let spent = Spent {
+            attempts: POLICY.max_attempts,
+            waited: Duration::ZERO,
+        };
+        let now = SystemTime::UNIX_EPOCH;
+        let dropped = Outcome::Transport(Fault::Dropped);
+        assert_eq!(
+            should_retry(&dropped, spent, POLICY, now, 0.5),
+            Decision::Stop
+        );
+        let spent = Spent {
+            attempts: 1,
+            waited: POLICY.max_total_wait,
+        };
+        // The budget is spent: any non-zero backoff would exceed it.
+        assert_eq!(
+            should_retry(&dropped, spent, POLICY, now, 0.99),
+            Decision::Stop
+        );
+    }
+
+    #[test]
+    fn past_http_dates_mean_now_and_garbage_is_ignored() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(100);
+        let past = httpdate::fmt_http_date(SystemTime::UNIX_EPOCH);
+        assert_eq!(parse_retry_after(&past, now), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after(" 2 ", now), Some(Duration::from_secs(2)));
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(parse_retry_after("-1", now), None);
     }
 }

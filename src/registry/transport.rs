@@ -1,5 +1,8 @@
 //! The HTTP transport: one connection pool, scheme choice, manual redirects, per-host
-//! concurrency, retries and capped body reads.
+//! concurrency, announced rate limits, retries and capped body reads.
+//!
+//! A retry covers the whole exchange: an [`Answer`] remembers its request, so a body that
+//! breaks off mid-stream is fetched again by [`read_capped`] under the same budget.
 //!
 //! Redirects are followed by hand so the `Authorization` header is attached only to the
 //! origin the caller meant it for: object-storage redirects for blobs go to other hosts,
@@ -9,7 +12,7 @@
 
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use bytes::{Bytes, BytesMut};
 use reqwest::header::{
@@ -22,8 +25,9 @@ use url::{Host, Url};
 
 use super::error::RegistryError;
 use super::options::ClientOptions;
+use super::ratelimit::RateLimits;
 use super::redact::redact_url;
-use super::retry::{should_retry, Decision, Outcome, RetryPolicy, Spent};
+use super::retry::{should_retry, Decision, Fault, Outcome, RetryPolicy, Spent};
 use super::stats::{Counters, RequestKind};
 use crate::reference::Registry;
 
@@ -36,6 +40,7 @@ const ERROR_BODY_CAP: usize = 4 * 1024;
 const EXCERPT_CHARS: usize = 200;
 
 /// One request as the client layer describes it.
+#[derive(Clone)]
 pub(crate) struct Request {
     /// GET or HEAD.
     pub method: Method,
@@ -49,13 +54,29 @@ pub(crate) struct Request {
     pub auth: Option<HeaderValue>,
 }
 
-/// A successful (below 400) response, holding its concurrency permit until dropped.
+/// A successful (below 400) response, holding its concurrency permits until dropped.
 pub(crate) struct Answer {
     /// The response, body unread.
     pub response: reqwest::Response,
     /// The URL that answered (after redirects).
     pub url: Url,
-    _permit: OwnedSemaphorePermit,
+    _permit: Permits,
+    /// How to ask again if the body breaks off.
+    resume: Box<Resume>,
+}
+
+/// The permits one request holds: the host's concurrency slot, and the one-at-a-time
+/// lane while the host's rate-limit budget is low.
+struct Permits {
+    _slot: OwnedSemaphorePermit,
+    _lane: Option<OwnedSemaphorePermit>,
+}
+
+/// What [`read_capped`] needs to repeat a request whose body failed.
+struct Resume {
+    transport: Transport,
+    request: Request,
+    spent: Spent,
 }
 
 /// A final 4xx/5xx answer, body already reduced to an excerpt.
@@ -89,13 +110,15 @@ impl Reply {
     }
 }
 
-/// The shared HTTP machinery of one registry client.
+/// The shared HTTP machinery of one registry client. Clones share everything.
+#[derive(Clone)]
 pub(crate) struct Transport {
     http: reqwest::Client,
     limiter: Arc<Semaphore>,
-    counters: Counters,
+    counters: Arc<Counters>,
+    rate_limits: Arc<RateLimits>,
     policy: RetryPolicy,
-    plain_http: Vec<String>,
+    plain_http: Arc<[String]>,
 }
 
 /// Why one attempt ended without a usable response.
@@ -121,7 +144,12 @@ impl Transport {
         Ok(Transport {
             http,
             limiter: Arc::new(Semaphore::new(options.max_concurrency.max(1))),
-            counters: Counters::default(),
+            counters: Arc::default(),
+            rate_limits: Arc::new(RateLimits::new(
+                options.on_rate_limit,
+                options.max_retry_wait,
+                options.max_concurrency,
+            )),
             policy: RetryPolicy {
                 max_attempts: options.max_attempts.max(1),
                 max_total_wait: options.max_retry_wait,
@@ -137,6 +165,11 @@ impl Transport {
     /// The live counters.
     pub fn counters(&self) -> &Counters {
         &self.counters
+    }
+
+    /// The announced per-host request budgets.
+    pub fn rate_limits(&self) -> &RateLimits {
+        &self.rate_limits
     }
 
     /// The scheme and host the registry API answers on.
@@ -158,14 +191,23 @@ impl Transport {
 
     /// Sends `req`, following redirects and retrying per [`should_retry`].
     pub async fn execute(&self, req: &Request) -> Result<Reply, RegistryError> {
-        let mut spent = Spent::default();
+        self.execute_from(req, Spent::default()).await
+    }
+
+    /// [`execute`](Self::execute), with part of the retry budget already spent.
+    async fn execute_from(&self, req: &Request, mut spent: Spent) -> Result<Reply, RegistryError> {
         loop {
-            let permit = self
+            let lane = self.rate_limits.admit(&req.url).await?;
+            let slot = self
                 .limiter
                 .clone()
                 .acquire_owned()
                 .await
                 .expect("never closed");
+            let permits = Permits {
+                _slot: slot,
+                _lane: lane,
+            };
             self.counters.request(req.kind);
             spent.attempts += 1;
             let (decision, final_result) = match self.attempt(req).await {
@@ -173,12 +215,17 @@ impl Transport {
                     return Ok(Reply::Accepted(Answer {
                         response,
                         url,
-                        _permit: permit,
+                        _permit: permits,
+                        resume: Box::new(Resume {
+                            transport: self.clone(),
+                            request: req.clone(),
+                            spent,
+                        }),
                     }));
                 }
                 Ok((response, url)) => {
                     let rejection = Rejection::read(response, url).await;
-                    drop(permit);
+                    drop(permits);
                     let retry_after = rejection.retry_after.as_deref();
                     let outcome = Outcome::Status {
                         status: rejection.inner.status.as_u16(),
@@ -189,11 +236,8 @@ impl Transport {
                     (decision, Ok(Reply::Rejected(rejection.inner)))
                 }
                 Err(AttemptError::Http(e, url)) => {
-                    drop(permit);
-                    let outcome = Outcome::Transport {
-                        connect: e.is_connect(),
-                        timeout: e.is_timeout(),
-                    };
+                    drop(permits);
+                    let outcome = Outcome::Transport(fault_of(&e));
                     (
                         self.decide(&outcome, spent),
                         Err(RegistryError::transport(&url, e)),
@@ -204,16 +248,21 @@ impl Transport {
             let Decision::Retry(wait) = decision else {
                 return final_result;
             };
-            tracing::debug!(
-                url = %redact_url(&req.url),
-                attempt = spent.attempts,
-                wait_ms = wait.as_millis() as u64,
-                "retrying after a transient failure"
-            );
-            self.counters.retry();
-            tokio::time::sleep(wait).await;
-            spent.waited += wait;
+            self.pause(&req.url, &mut spent, wait).await;
         }
+    }
+
+    /// Counts a retry and waits `wait` before it.
+    async fn pause(&self, url: &Url, spent: &mut Spent, wait: Duration) {
+        tracing::debug!(
+            url = %redact_url(url),
+            attempt = spent.attempts,
+            wait_ms = wait.as_millis() as u64,
+            "retrying after a transient failure"
+        );
+        self.counters.retry();
+        tokio::time::sleep(wait).await;
+        spent.waited += wait;
     }
 
     /// Asks the retry policy, with the real clock and a fresh jitter sample.
@@ -246,6 +295,7 @@ impl Transport {
                 .send()
                 .await
                 .map_err(|e| AttemptError::Http(e, url.clone()))?;
+            self.rate_limits.observe(&url, response.headers());
             if !response.status().is_redirection() {
                 return Ok((response, url));
             }
@@ -379,32 +429,102 @@ fn excerpt(text: &str) -> String {
     flat.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Reads the body of `answer`, failing with `TooLarge` past `limit` bytes.
+/// Reads the body of `answer`, failing with `TooLarge` past `limit` bytes. A body that
+/// breaks off (reset, cut short of its length, timed out) is asked for again, as the
+/// retry policy allows, within the budget the request has left.
 pub(crate) async fn read_capped(answer: Answer, limit: usize) -> Result<Bytes, RegistryError> {
-    let Answer {
-        mut response,
-        url,
-        _permit,
-    } = answer;
-    let too_large = || RegistryError::TooLarge {
-        url: redact_url(&url),
-        limit,
-    };
+    let mut answer = answer;
+    loop {
+        let Answer {
+            response,
+            url,
+            _permit,
+            resume,
+        } = answer;
+        let error = match read_body(response, &url, limit).await {
+            Ok(body) => return Ok(body),
+            Err(BodyError::TooLarge) => {
+                return Err(RegistryError::TooLarge {
+                    url: redact_url(&url),
+                    limit,
+                })
+            }
+            Err(BodyError::Http(e)) => e,
+        };
+        drop(_permit);
+        let Resume {
+            transport,
+            request,
+            mut spent,
+        } = *resume;
+        let outcome = Outcome::Transport(fault_of(&error));
+        let Decision::Retry(wait) = transport.decide(&outcome, spent) else {
+            return Err(RegistryError::transport(&url, error));
+        };
+        transport.pause(&url, &mut spent, wait).await;
+        answer = transport.execute_from(&request, spent).await?.accepted()?;
+    }
+}
+
+/// Why a body read stopped.
+enum BodyError {
+    /// Past the cap.
+    TooLarge,
+    /// The connection failed.
+    Http(reqwest::Error),
+}
+
+/// Reads a body up to `limit` bytes.
+async fn read_body(
+    mut response: reqwest::Response,
+    url: &Url,
+    limit: usize,
+) -> Result<Bytes, BodyError> {
     if response.content_length().is_some_and(|n| n > limit as u64) {
-        return Err(too_large());
+        tracing::debug!(url = %redact_url(url), limit, "Content-Length over the cap");
+        return Err(BodyError::TooLarge);
     }
     let mut body = BytesMut::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| RegistryError::transport(&url, e))?
-    {
+    while let Some(chunk) = response.chunk().await.map_err(BodyError::Http)? {
         if body.len() + chunk.len() > limit {
-            return Err(too_large());
+            return Err(BodyError::TooLarge);
         }
         body.extend_from_slice(&chunk);
     }
     Ok(body.freeze())
+}
+
+/// I/O error kinds that mean the peer went away mid-exchange.
+const DROPPED_KINDS: [std::io::ErrorKind; 4] = [
+    std::io::ErrorKind::ConnectionReset,
+    std::io::ErrorKind::ConnectionAborted,
+    std::io::ErrorKind::UnexpectedEof,
+    std::io::ErrorKind::BrokenPipe,
+];
+
+/// What kind of transport fault a reqwest error is, for the retry policy.
+pub(crate) fn fault_of(error: &reqwest::Error) -> Fault {
+    if error.is_timeout() {
+        return Fault::Timeout;
+    }
+    if error.is_connect() {
+        return Fault::Connect;
+    }
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = source {
+        if let Some(h) = e.downcast_ref::<hyper::Error>() {
+            if h.is_incomplete_message() || h.is_closed() || h.is_canceled() {
+                return Fault::Dropped;
+            }
+        }
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if DROPPED_KINDS.contains(&io.kind()) {
+                return Fault::Dropped;
+            }
+        }
+        source = e.source();
+    }
+    Fault::Other
 }
 
 /// Whether the URL's host is loopback or `localhost`.

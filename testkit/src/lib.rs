@@ -10,6 +10,7 @@
 pub mod client;
 pub mod digest;
 pub mod fakes;
+pub mod fault_proxy;
 pub mod hostile;
 pub mod images;
 pub mod layout;
@@ -22,6 +23,7 @@ pub mod storage;
 
 pub use client::Credentials;
 pub use digest::sha256_digest;
+pub use fault_proxy::{FaultProxy, ProxyOptions};
 pub use hostile::FakeHostileRegistry;
 pub use registry::LocalRegistry;
 pub use samples::{load_samples, ExpectedImage, Samples};

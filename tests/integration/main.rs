@@ -5,6 +5,7 @@ mod cli_errors;
 mod discovery;
 mod formats;
 mod hostile;
+mod reliability;
 mod samples;
 mod shared_images;
 mod support;
