@@ -2,12 +2,15 @@
 //! parsed targets, compiled globs, platform filters and client options. Every malformed
 //! flag or target is refused here, before anything touches the network.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use globset::{GlobSet, GlobSetBuilder};
 
-use crate::cli::{Cli, FormatArg};
+use crate::cli::{AuthArgs, Cli, FormatArg};
+use crate::credentials::{read_password_stdin, Credential, CredentialError, Keychain};
 use crate::derive::platform::PlatformFilter;
 use crate::output::Format;
 use crate::reference::{is_host_port, tag_glob, Target};
@@ -29,6 +32,16 @@ pub enum ConfigError {
     /// A `--plain-http` value is not a host.
     #[error("bad --plain-http `{0}`: expected HOST or HOST:PORT")]
     PlainHttp(String),
+    /// `--username` was given for targets on more than one registry.
+    #[error(
+        "--username applies to one registry, but the targets name {0}; crawl them in \
+         separate runs, or use NUCCRAWL_REGISTRY/NUCCRAWL_USERNAME/NUCCRAWL_PASSWORD or \
+         `docker login` for the others"
+    )]
+    UsernameForSeveralRegistries(String),
+    /// Credentials could not be read (standard input, `NUCCRAWL_*` variables).
+    #[error(transparent)]
+    Credentials(#[from] CredentialError),
     /// The output format cannot be told from the file name.
     #[error("cannot tell the format of `{0}` from its extension; use --format json|xml|csv")]
     UnknownFormat(PathBuf),
@@ -98,6 +111,7 @@ impl Config {
             connect_timeout: Duration::from_secs(net.connect_timeout),
             request_timeout: Duration::from_secs(net.request_timeout),
             max_attempts: net.max_attempts.max(1),
+            keychain: Arc::new(keychain(&cli.auth, &targets)?),
             ..ClientOptions::default()
         };
         Ok(Config {
@@ -113,6 +127,33 @@ impl Config {
             verbose: cli.verbosity.verbose,
         })
     }
+}
+
+/// The keychain for this run: `--username` with the password read from standard input
+/// for the targets' one registry, then the environment and the auth files.
+fn keychain(auth: &AuthArgs, targets: &[Target]) -> Result<Keychain, ConfigError> {
+    let explicit = match &auth.username {
+        Some(user) if auth.password_stdin => {
+            let hosts = explicit_hosts(targets)?;
+            let password = read_password_stdin(std::io::stdin().lock())?;
+            Some((hosts, Credential::basic(user.clone(), password)))
+        }
+        _ => None,
+    };
+    Ok(Keychain::from_env(explicit, |name| std::env::var(name).ok())?)
+}
+
+/// The one registry `--username` is for; several would hand one password to all.
+fn explicit_hosts(targets: &[Target]) -> Result<BTreeSet<String>, ConfigError> {
+    let hosts: BTreeSet<String> = targets
+        .iter()
+        .map(|t| t.registry().name().to_owned())
+        .collect();
+    if hosts.len() > 1 {
+        let names: Vec<&str> = hosts.iter().map(String::as_str).collect();
+        return Err(ConfigError::UsernameForSeveralRegistries(names.join(", ")));
+    }
+    Ok(hosts)
 }
 
 /// The format from `--format`, else from the output extension, else JSON for stdout.
@@ -188,6 +229,22 @@ mod tests {
         assert!(!f.keeps("v1.2-rc1"));
         assert!(!f.keeps("v2.0"));
         assert!(TagFilter::default().keeps("anything"));
+    }
+
+    #[test]
+    fn username_is_for_one_registry_only() {
+        let targets: Vec<Target> = ["127.0.0.1:5000/a", "127.0.0.1:5000/b/*"]
+            .iter()
+            .map(|t| t.parse().unwrap())
+            .collect();
+        let hosts = explicit_hosts(&targets).unwrap();
+        assert_eq!(hosts.into_iter().collect::<Vec<_>>(), ["127.0.0.1:5000"]);
+        let mixed: Vec<Target> = ["127.0.0.1:5000/a", "ghcr.io/org/app"]
+            .iter()
+            .map(|t| t.parse().unwrap())
+            .collect();
+        let err = explicit_hosts(&mixed).unwrap_err().to_string();
+        assert!(err.contains("127.0.0.1:5000, ghcr.io"), "{err}");
     }
 
     #[test]

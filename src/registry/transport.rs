@@ -13,8 +13,8 @@ use std::time::SystemTime;
 
 use bytes::{Bytes, BytesMut};
 use reqwest::header::{
-    HeaderMap, HeaderValue, ACCEPT, ACCEPT_ENCODING, AUTHORIZATION, LOCATION, RETRY_AFTER,
-    WWW_AUTHENTICATE,
+    HeaderMap, HeaderValue, ACCEPT, ACCEPT_ENCODING, AUTHORIZATION, CONTENT_TYPE, LOCATION,
+    RETRY_AFTER, WWW_AUTHENTICATE,
 };
 use reqwest::{Method, StatusCode};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -34,6 +34,8 @@ pub const MAX_REDIRECTS: usize = 5;
 const ERROR_BODY_CAP: usize = 4 * 1024;
 /// Characters of an error body quoted in an error message.
 const EXCERPT_CHARS: usize = 200;
+/// The body type of token-server POSTs (the OAuth2 token endpoint's format).
+const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
 
 /// One request as the client layer describes it.
 pub(crate) struct Request {
@@ -158,6 +160,17 @@ impl Transport {
 
     /// Sends `req`, following redirects and retrying per [`should_retry`].
     pub async fn execute(&self, req: &Request) -> Result<Reply, RegistryError> {
+        self.execute_with_form(req, None).await
+    }
+
+    /// Like [`execute`](Self::execute), with an `application/x-www-form-urlencoded` body.
+    /// The body may hold a secret (a refresh token), so like `Authorization` it is sent
+    /// only to the origin of `req.url`; a redirect elsewhere is refused.
+    pub async fn execute_with_form(
+        &self,
+        req: &Request,
+        form: Option<&str>,
+    ) -> Result<Reply, RegistryError> {
         let mut spent = Spent::default();
         loop {
             let permit = self
@@ -168,7 +181,7 @@ impl Transport {
                 .expect("never closed");
             self.counters.request(req.kind);
             spent.attempts += 1;
-            let (decision, final_result) = match self.attempt(req).await {
+            let (decision, final_result) = match self.attempt(req, form).await {
                 Ok((response, url)) if response.status().as_u16() < 400 => {
                     return Ok(Reply::Accepted(Answer {
                         response,
@@ -228,7 +241,11 @@ impl Transport {
     }
 
     /// One attempt: the request and any redirects.
-    async fn attempt(&self, req: &Request) -> Result<(reqwest::Response, Url), AttemptError> {
+    async fn attempt(
+        &self,
+        req: &Request,
+        form: Option<&str>,
+    ) -> Result<(reqwest::Response, Url), AttemptError> {
         let origin = req.url.origin();
         let mut url = req.url.clone();
         for _ in 0..=MAX_REDIRECTS {
@@ -239,6 +256,16 @@ impl Transport {
             let with_auth = url.origin() == origin && self.secret_allowed(&url);
             if let (Some(auth), true) = (&req.auth, with_auth) {
                 builder = builder.header(AUTHORIZATION, auth.clone());
+            }
+            if let Some(form) = form {
+                if url.origin() != origin {
+                    return Err(AttemptError::Refused(RegistryError::BadRedirect {
+                        url: redact_url(&url),
+                    }));
+                }
+                builder = builder
+                    .header(CONTENT_TYPE, FORM_CONTENT_TYPE)
+                    .body(form.to_owned());
             }
             let shown = redact_url(&url);
             tracing::trace!(method = %req.method, url = %shown, auth = with_auth, "request");
