@@ -12,7 +12,15 @@ use nuccrawl::config::Config;
 use nuccrawl::printer::Printer;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // Help and version go to stdout and succeed; usage errors are "bad
+            // arguments", exit 1 as documented (clap's own 2 would read as a partial crawl).
+            return ExitCode::from(if e.use_stderr() { EXIT_FATAL } else { 0 });
+        }
+    };
     init_logging(cli.verbosity.verbose, cli.verbosity.quiet);
     let printer = Printer::new(cli.verbosity.quiet, cli.verbosity.verbose);
     let code = match run(&cli, &printer) {

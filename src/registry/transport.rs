@@ -217,10 +217,16 @@ impl Transport {
             let Decision::Retry(wait) = decision else {
                 return final_result;
             };
+            let cause = match &final_result {
+                Ok(Reply::Rejected(r)) => format!("HTTP {}", r.status.as_u16()),
+                Ok(Reply::Accepted(_)) => String::new(),
+                Err(e) => format!("{}", e.kind()),
+            };
             tracing::debug!(
                 url = %redact_url(&req.url),
                 attempt = spent.attempts,
                 wait_ms = wait.as_millis() as u64,
+                %cause,
                 "retrying after a transient failure"
             );
             self.counters.retry();
