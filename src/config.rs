@@ -140,7 +140,9 @@ fn keychain(auth: &AuthArgs, targets: &[Target]) -> Result<Keychain, ConfigError
         }
         _ => None,
     };
-    Ok(Keychain::from_env(explicit, |name| std::env::var(name).ok())?)
+    Ok(Keychain::from_env(explicit, |name| {
+        std::env::var(name).ok()
+    })?)
 }
 
 /// The one registry `--username` is for; several would hand one password to all.

@@ -60,7 +60,7 @@ enum Known {
 enum Identity {
     Anonymous,
     Basic(String),
-    IdentityToken(String),
+    RefreshToken(String),
 }
 
 impl Identity {
@@ -69,7 +69,7 @@ impl Identity {
             None => Identity::Anonymous,
             Some(Secret::Basic { username, .. }) => Identity::Basic(username.clone()),
             Some(Secret::IdentityToken { username, .. }) => {
-                Identity::IdentityToken(username.clone())
+                Identity::RefreshToken(username.clone())
             }
         }
     }
@@ -226,8 +226,14 @@ impl Auth {
             }
         }
         let scope_param = scope.as_param();
-        let fresh =
-            fetch_token(transport, challenge, &scope_param, credential, &self.registry).await?;
+        let fresh = fetch_token(
+            transport,
+            challenge,
+            &scope_param,
+            credential,
+            &self.registry,
+        )
+        .await?;
         *cached = Some(fresh.clone());
         Ok(fresh.header)
     }
@@ -252,7 +258,11 @@ mod tests {
         let refresh = Credential::identity_token("alice", "rt-secret");
         assert_ne!(Identity::of(Some(&basic)), Identity::of(Some(&refresh)));
         assert_eq!(Identity::of(None), Identity::Anonymous);
-        let shown = format!("{:?} {:?}", Identity::of(Some(&basic)), Identity::of(Some(&refresh)));
+        let shown = format!(
+            "{:?} {:?}",
+            Identity::of(Some(&basic)),
+            Identity::of(Some(&refresh))
+        );
         assert!(!shown.contains("secret"), "{shown}");
     }
 }

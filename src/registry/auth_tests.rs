@@ -68,7 +68,11 @@ async fn identity_token_is_traded_through_a_form_post() {
     assert_eq!(tokens.len(), 1, "one POST for both requests");
     let post = &tokens[0];
     assert_eq!(post.method, "POST");
-    assert_eq!(post.query(), None, "the refresh token travels in the body only");
+    assert_eq!(
+        post.query(),
+        None,
+        "the refresh token travels in the body only"
+    );
     assert_eq!(
         post.header("content-type"),
         Some("application/x-www-form-urlencoded")
@@ -139,8 +143,14 @@ async fn tokens_are_per_repository_scope() {
         .map(|r| r.query().unwrap_or_default().to_owned())
         .collect();
     assert_eq!(scopes.len(), 2, "{scopes:?}");
-    assert!(scopes[0].contains("scope=repository%3Aa%3Apull"), "{scopes:?}");
-    assert!(scopes[1].contains("scope=repository%3Ab%3Apull"), "{scopes:?}");
+    assert!(
+        scopes[0].contains("scope=repository%3Aa%3Apull"),
+        "{scopes:?}"
+    );
+    assert!(
+        scopes[1].contains("scope=repository%3Ab%3Apull"),
+        "{scopes:?}"
+    );
 }
 
 #[tokio::test]
@@ -187,9 +197,10 @@ async fn a_broken_auth_file_fails_with_its_path_and_no_secret() {
     let config = dir.path().join("config.json");
     std::fs::write(&config, r#"{"auths": {"x": {"auth": "pw-secret-not-json"#).unwrap();
     let docker_config = dir.path().to_str().unwrap().to_owned();
-    let keychain =
-        Keychain::from_env(None, |k| (k == "DOCKER_CONFIG").then(|| docker_config.clone()))
-            .unwrap();
+    let keychain = Keychain::from_env(None, |k| {
+        (k == "DOCKER_CONFIG").then(|| docker_config.clone())
+    })
+    .unwrap();
     let fake = FakeServer::start(|_| {
         FakeResponse::status(401).header("WWW-Authenticate", r#"Basic realm="fake""#)
     })
@@ -200,7 +211,11 @@ async fn a_broken_auth_file_fails_with_its_path_and_no_secret() {
     assert!(text.contains(&fake.host()), "{text}");
     assert!(text.contains(config.to_str().unwrap()), "{text}");
     assert!(!text.contains("pw-secret"), "{text}");
-    assert_eq!(fake.requests().len(), 1, "nothing sent after the lookup failed");
+    assert_eq!(
+        fake.requests().len(),
+        1,
+        "nothing sent after the lookup failed"
+    );
 }
 
 #[tokio::test]
@@ -208,9 +223,10 @@ async fn registries_that_never_challenge_never_consult_the_keychain() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("config.json"), "not json").unwrap();
     let docker_config = dir.path().to_str().unwrap().to_owned();
-    let keychain =
-        Keychain::from_env(None, |k| (k == "DOCKER_CONFIG").then(|| docker_config.clone()))
-            .unwrap();
+    let keychain = Keychain::from_env(None, |k| {
+        (k == "DOCKER_CONFIG").then(|| docker_config.clone())
+    })
+    .unwrap();
     let fake = FakeServer::start(|_| FakeResponse::ok(r#"{"name":"app","tags":["1"]}"#)).await;
     assert_eq!(client(&fake, keychain).tags("app").await.unwrap(), ["1"]);
 }

@@ -58,7 +58,7 @@ pub use error::RegistryError;
 pub use listing::{LIST_PAGE_CAP, PAGE_SIZE};
 pub use manifest::{Fetched, HeadInfo, MANIFEST_CAP};
 pub use options::{
-    ClientOptions, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_ATTEMPTS,
-    DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_RETRY_WAIT, DEFAULT_REQUEST_TIMEOUT,
+    ClientOptions, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_CONCURRENCY,
+    DEFAULT_MAX_RETRY_WAIT, DEFAULT_REQUEST_TIMEOUT,
 };
 pub use stats::{RequestKind, RequestStats};

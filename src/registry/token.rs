@@ -103,11 +103,7 @@ pub(crate) async fn fetch_token(
         .accepted()?;
     let body = read_capped(answer, TOKEN_BODY_CAP).await?;
     let token = parse_token(&body, &realm)?;
-    tracing::debug!(
-        scope,
-        expires_in_s = token.1.as_secs(),
-        "token fetched"
-    );
+    tracing::debug!(scope, expires_in_s = token.1.as_secs(), "token fetched");
     Ok(CachedToken {
         header: token.0,
         refresh_at: Instant::now() + usable_lifetime(token.1),
@@ -224,16 +220,24 @@ mod tests {
     #[test]
     fn parse_errors_never_quote_the_body() {
         let realm = Url::parse("https://auth.example/token").unwrap();
-        let err = parse_token(br#"{"token": 12345678, "expires_in": "soon-secret"}"#, &realm)
-            .unwrap_err();
+        let err = parse_token(
+            br#"{"token": 12345678, "expires_in": "soon-secret"}"#,
+            &realm,
+        )
+        .unwrap_err();
         let text = err.to_string();
-        assert!(!text.contains("12345678") && !text.contains("soon-secret"), "{text}");
+        assert!(
+            !text.contains("12345678") && !text.contains("soon-secret"),
+            "{text}"
+        );
         let (header, lifetime) = parse_token(br#"{"access_token":"abc"}"#, &realm).unwrap();
         assert_eq!(header.to_str().unwrap(), "Bearer abc");
         assert_eq!(lifetime, DEFAULT_TOKEN_LIFETIME);
-        let (header, lifetime) =
-            parse_token(br#"{"token":"t1","access_token":"t2","expires_in":300}"#, &realm)
-                .unwrap();
+        let (header, lifetime) = parse_token(
+            br#"{"token":"t1","access_token":"t2","expires_in":300}"#,
+            &realm,
+        )
+        .unwrap();
         assert_eq!(header.to_str().unwrap(), "Bearer t1");
         assert_eq!(lifetime, Duration::from_secs(300));
     }

@@ -6,7 +6,7 @@
 //! out (seen here: four concurrent token requests stalled for the 60 s request timeout
 //! while four others were answered). Closing every connection sidesteps that entirely.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -173,14 +173,20 @@ fn read_request(mut reader: impl BufRead) -> Option<HttpRequest> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Read;
 
     #[test]
     fn answers_and_closes() {
         let server = FakeHttpServer::start(|r| HttpResponse {
             status: 201,
             content_type: Some("text/plain"),
-            body: format!("{} {} {}", r.method, r.query(), String::from_utf8_lossy(&r.body))
-                .into_bytes(),
+            body: format!(
+                "{} {} {}",
+                r.method,
+                r.query(),
+                String::from_utf8_lossy(&r.body)
+            )
+            .into_bytes(),
         })
         .unwrap();
         let mut stream = TcpStream::connect(server.addr()).unwrap();

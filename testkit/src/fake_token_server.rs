@@ -304,7 +304,10 @@ mod tests {
         assert_eq!(got.len(), 2);
         assert_eq!(got[0].name, "samples/alpine");
         assert_eq!(got[0].actions, ["pull"]);
-        assert_eq!((got[1].kind.as_str(), got[1].name.as_str()), ("registry", "catalog"));
+        assert_eq!(
+            (got[1].kind.as_str(), got[1].name.as_str()),
+            ("registry", "catalog")
+        );
     }
 
     #[test]

@@ -142,8 +142,8 @@ mod tests {
         let jwt = signer.sign("iss", "svc", "u", &access, 300).unwrap();
         let parts: Vec<&str> = jwt.split('.').collect();
         assert_eq!(parts.len(), 3);
-        let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap())
-            .unwrap();
+        let claims: Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
         assert_eq!(claims["access"][0]["name"], "a/b");
         assert_eq!(claims["aud"], "svc");
         let public = UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, signer.key.public_key());

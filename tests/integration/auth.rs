@@ -8,8 +8,8 @@ use std::path::Path;
 use base64::Engine as _;
 use nuccrawl::asset::AssetFile;
 use nuccrawl_testkit::{
-    load_samples, samples::load_samples_with, Credentials, FakeTokenPolicy, Samples,
-    FakeTokenServer, LocalRegistry,
+    load_samples, samples::load_samples_with, Credentials, FakeTokenPolicy, FakeTokenServer,
+    LocalRegistry, Samples,
 };
 use serde_json::{json, Value};
 
@@ -32,7 +32,10 @@ fn keys_of(file: &AssetFile, registry: &str) -> AssetKeys {
         .map(|a| {
             assert_eq!(a.image_registry.as_deref(), Some(registry));
             (
-                (a.image_repo.clone(), a.image_manifest_digest.clone().unwrap()),
+                (
+                    a.image_repo.clone(),
+                    a.image_manifest_digest.clone().unwrap(),
+                ),
                 (a.image_config_digest.clone().unwrap(), a.image_tags.clone()),
             )
         })
@@ -154,7 +157,11 @@ fn htpasswd_registry_is_crawled_with_each_credential_source() {
         None,
     )
     .expect(0);
-    assert_eq!(keys_of(&from_file.assets(), &addr), want, "config.json auths");
+    assert_eq!(
+        keys_of(&from_file.assets(), &addr),
+        want,
+        "config.json auths"
+    );
 
     let from_env = Crawl::run(
         &target,
@@ -211,11 +218,7 @@ fn htpasswd_registry_without_credentials_fails_clearly() {
     let dir = tempfile::tempdir().unwrap();
     let report_path = temp_path(&dir, "report.json");
     let (a, b) = (format!("{addr}/team/a"), format!("{addr}/team/b"));
-    let run = nuccrawl_with(
-        &[&a, &b, "--report", path_str(&report_path)],
-        &[],
-        None,
-    );
+    let run = nuccrawl_with(&[&a, &b, "--report", path_str(&report_path)], &[], None);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let got = failures(&read_report(&report_path));
     let repos: BTreeSet<Option<String>> = got.iter().map(|f| f.0.clone()).collect();
@@ -240,7 +243,13 @@ fn password_stdin_is_checked_before_anything_is_crawled() {
     assert_eq!(alone.code, 1, "usage error: {}", alone.stderr);
     assert!(alone.stderr.contains("--username"), "{}", alone.stderr);
     let mixed = nuccrawl_with_stdin(
-        &[target, "ghcr.io/org/app", "--username", USER, "--password-stdin"],
+        &[
+            target,
+            "ghcr.io/org/app",
+            "--username",
+            USER,
+            "--password-stdin",
+        ],
         b"pw\n",
     );
     assert_eq!(mixed.code, 1, "{}", mixed.stderr);
@@ -252,7 +261,11 @@ fn a_broken_docker_config_fails_the_registry_naming_the_file() {
     let registry = LocalRegistry::start_with_htpasswd(USER, PASSWORD).expect("registry starts");
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.json");
-    std::fs::write(&config, format!(r#"{{"auths": {{"x": {{"auth": "{PASSWORD}"#)).unwrap();
+    std::fs::write(
+        &config,
+        format!(r#"{{"auths": {{"x": {{"auth": "{PASSWORD}"#),
+    )
+    .unwrap();
     let crawl = Crawl::run(
         &format!("{}/**", registry.addr()),
         &[],
@@ -291,7 +304,14 @@ fn token_auth_crawl_is_exact_with_one_token_per_scope() {
     let stdin = format!("{PASSWORD}\n");
     let crawl = Crawl::run(
         &format!("{addr}/**"),
-        &["-q", "--concurrency", "16", "--username", USER, "--password-stdin"],
+        &[
+            "-q",
+            "--concurrency",
+            "16",
+            "--username",
+            USER,
+            "--password-stdin",
+        ],
         &[],
         Some(stdin.as_bytes()),
     )
@@ -303,11 +323,17 @@ fn token_auth_crawl_is_exact_with_one_token_per_scope() {
     let many = "repository:samples/many:pull";
     assert_eq!(fake.requests_for(many), 1, "320 tags at concurrency 16");
     for repo in &samples.repos {
-        assert_eq!(fake.requests_for(&format!("repository:{repo}:pull")), 1, "{repo}");
+        assert_eq!(
+            fake.requests_for(&format!("repository:{repo}:pull")),
+            1,
+            "{repo}"
+        );
     }
     let requests = fake.requests();
     assert_eq!(requests.len(), samples.repos.len() + 1, "{requests:?}");
-    assert!(requests.iter().all(|r| r.authenticated && r.method == "GET"));
+    assert!(requests
+        .iter()
+        .all(|r| r.authenticated && r.method == "GET"));
     let report = crawl.report();
     assert_eq!(report["requests"]["token"], requests.len(), "{report}");
 }
@@ -377,7 +403,10 @@ fn a_repository_the_token_server_refuses_is_recorded_and_the_rest_kept() {
 fn assert_no_secret(crawl: &Crawl, secrets: &[String]) {
     let places = [
         ("stderr", crawl.run.stderr.clone()),
-        ("stdout", String::from_utf8_lossy(&crawl.run.stdout).into_owned()),
+        (
+            "stdout",
+            String::from_utf8_lossy(&crawl.run.stdout).into_owned(),
+        ),
         ("output", crawl.output_text()),
         ("report", crawl.report_text()),
     ];
@@ -393,8 +422,7 @@ fn assert_no_secret(crawl: &Crawl, secrets: &[String]) {
 
 #[test]
 fn secrets_never_appear_even_at_the_most_verbose_level() {
-    let basic_b64 =
-        base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"));
+    let basic_b64 = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"));
     // Token auth, password through stdin.
     let fake = FakeTokenServer::start(FakeTokenPolicy {
         refresh_token: Some(REFRESH_TOKEN.to_owned()),
@@ -412,7 +440,10 @@ fn secrets_never_appear_even_at_the_most_verbose_level() {
     )
     .expect(0);
     // The log really is at trace level and did see the handshake.
-    assert!(piped.run.stderr.contains("requesting a token"), "no debug log");
+    assert!(
+        piped.run.stderr.contains("requesting a token"),
+        "no debug log"
+    );
     assert!(piped.run.stderr.contains("TRACE"), "no trace log");
     // Refresh token from config.json.
     let config = docker_config(&json!({"auths": {registry.addr(): {
@@ -425,7 +456,11 @@ fn secrets_never_appear_even_at_the_most_verbose_level() {
         None,
     )
     .expect(0);
-    let mut secrets = vec![PASSWORD.to_owned(), REFRESH_TOKEN.to_owned(), basic_b64.clone()];
+    let mut secrets = vec![
+        PASSWORD.to_owned(),
+        REFRESH_TOKEN.to_owned(),
+        basic_b64.clone(),
+    ];
     let issued = fake.issued_tokens();
     assert!(!issued.is_empty());
     secrets.extend(issued);

@@ -106,7 +106,14 @@ pub fn nuccrawl_with(args: &[&str], env: &[(&str, &str)], stdin: Option<&[u8]>) 
     let mut child = command.spawn().expect("nuccrawl runs");
     if let Some(input) = stdin {
         let mut pipe = child.stdin.take().expect("stdin piped");
-        pipe.write_all(input).expect("writing stdin");
+        // A run refused before reading its input (a usage error) closes the pipe early.
+        if let Err(e) = pipe.write_all(input) {
+            assert_eq!(
+                e.kind(),
+                std::io::ErrorKind::BrokenPipe,
+                "writing stdin: {e}"
+            );
+        }
     }
     let out = child.wait_with_output().expect("nuccrawl finishes");
     Run {
