@@ -55,6 +55,9 @@ pub struct Cli {
 
     #[command(flatten)]
     pub reliability: ReliabilityArgs,
+
+    #[command(flatten)]
+    pub auth: AuthArgs,
 }
 
 /// Subcommands.
@@ -251,4 +254,26 @@ pub enum RateLimitAction {
     Wait,
     /// Stop cleanly with what was finished (Docker Hub's window is six hours).
     Stop,
+}
+
+/// Which credentials to present.
+#[derive(Debug, Args)]
+pub struct AuthArgs {
+    /// Log in to the targets' registry as USER, reading the password from standard input.
+    ///
+    /// Needs --password-stdin, and targets on a single registry. Without it, credentials
+    /// are looked up per registry host, first match wins: NUCCRAWL_USERNAME and
+    /// NUCCRAWL_PASSWORD for the host in NUCCRAWL_REGISTRY; GITHUB_TOKEN for ghcr.io;
+    /// Docker's config.json ($DOCKER_CONFIG or ~/.docker: credHelpers, credsStore, auths);
+    /// Podman's auth.json ($REGISTRY_AUTH_FILE or $XDG_RUNTIME_DIR/containers/auth.json);
+    /// else anonymous.
+    ///
+    /// ECR: `aws ecr get-login-password | nuccrawl --username AWS --password-stdin …`
+    #[arg(long, value_name = "USER", requires = "password_stdin")]
+    pub username: Option<String>,
+
+    /// Read the password or token for --username from standard input (one trailing
+    /// newline is dropped).
+    #[arg(long, requires = "username")]
+    pub password_stdin: bool,
 }

@@ -2,6 +2,7 @@
 //! parsed targets, compiled globs, platform filters and client options. Every malformed
 //! flag or target is refused here, before anything touches the network.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,8 +10,8 @@ use std::time::Duration;
 use globset::{GlobSet, GlobSetBuilder};
 use url::Url;
 
-use crate::cli::{Cli, DiscoveryArg, DiscoveryArgs, FormatArg, RateLimitAction};
-use crate::credentials::Keychain;
+use crate::cli::{AuthArgs, Cli, DiscoveryArg, DiscoveryArgs, FormatArg, RateLimitAction};
+use crate::credentials::{read_password_stdin, Credential, CredentialError, Keychain};
 use crate::derive::platform::PlatformFilter;
 use crate::discover::{check_api_base, DiscoveryOptions, Method};
 use crate::endpoints::Endpoints;
@@ -44,6 +45,16 @@ pub enum ConfigError {
         /// Why not.
         reason: String,
     },
+    /// `--username` was given for targets on more than one registry.
+    #[error(
+        "--username applies to one registry, but the targets name {0}; crawl them in \
+         separate runs, or use NUCCRAWL_REGISTRY/NUCCRAWL_USERNAME/NUCCRAWL_PASSWORD or \
+         `docker login` for the others"
+    )]
+    UsernameForSeveralRegistries(String),
+    /// Credentials could not be read (standard input, `NUCCRAWL_*` variables).
+    #[error(transparent)]
+    Credentials(#[from] CredentialError),
     /// The output format cannot be told from the file name.
     #[error("cannot tell the format of `{0}` from its extension; use --format json|xml|csv")]
     UnknownFormat(PathBuf),
@@ -57,9 +68,6 @@ pub enum ConfigError {
         value: String,
         reason: String,
     },
-    /// The credential variables are inconsistent.
-    #[error("credentials: {0}")]
-    Credentials(#[from] crate::credentials::CredentialError),
 }
 
 /// Everything a crawl needs, checked.
@@ -132,6 +140,7 @@ impl Config {
                 check_destination(flag, path)?;
             }
         }
+        let keychain = Arc::new(keychain(&cli.auth, &targets)?);
         let net = &cli.network;
         let client = ClientOptions {
             plain_http: net
@@ -148,6 +157,7 @@ impl Config {
                 RateLimitAction::Wait => OnRateLimit::Wait,
                 RateLimitAction::Stop => OnRateLimit::Stop,
             },
+            keychain: Arc::clone(&keychain),
             ..ClientOptions::default()
         };
         Ok(Config {
@@ -162,7 +172,7 @@ impl Config {
             quiet: cli.verbosity.quiet,
             verbose: cli.verbosity.verbose,
             discovery: discovery_options(&cli.discovery)?,
-            keychain: Arc::new(Keychain::from_env(None, |n| std::env::var(n).ok())?),
+            keychain,
             run_timeout: cli.reliability.run_timeout.map(Duration::from_secs),
             fail_fast: cli.reliability.fail_fast,
         })
@@ -192,6 +202,35 @@ fn discovery_options(args: &DiscoveryArgs) -> Result<DiscoveryOptions, ConfigErr
         github_api: api("--github-api", &args.github_api)?,
         hub_api: api("--hub-api", &args.hub_api)?,
     })
+}
+
+/// The keychain for this run: `--username` with the password read from standard input
+/// for the targets' one registry, then the environment and the auth files.
+fn keychain(auth: &AuthArgs, targets: &[Target]) -> Result<Keychain, ConfigError> {
+    let explicit = match &auth.username {
+        Some(user) if auth.password_stdin => {
+            let hosts = explicit_hosts(targets)?;
+            let password = read_password_stdin(std::io::stdin().lock())?;
+            Some((hosts, Credential::basic(user.clone(), password)))
+        }
+        _ => None,
+    };
+    Ok(Keychain::from_env(explicit, |name| {
+        std::env::var(name).ok()
+    })?)
+}
+
+/// The one registry `--username` is for; several would hand one password to all.
+fn explicit_hosts(targets: &[Target]) -> Result<BTreeSet<String>, ConfigError> {
+    let hosts: BTreeSet<String> = targets
+        .iter()
+        .map(|t| t.registry().name().to_owned())
+        .collect();
+    if hosts.len() > 1 {
+        let names: Vec<&str> = hosts.iter().map(String::as_str).collect();
+        return Err(ConfigError::UsernameForSeveralRegistries(names.join(", ")));
+    }
+    Ok(hosts)
 }
 
 /// The format from `--format`, else from the output extension, else JSON for stdout.
@@ -296,6 +335,22 @@ mod tests {
         assert!(!f.keeps("v1.2-rc1"));
         assert!(!f.keeps("v2.0"));
         assert!(TagFilter::default().keeps("anything"));
+    }
+
+    #[test]
+    fn username_is_for_one_registry_only() {
+        let targets: Vec<Target> = ["127.0.0.1:5000/a", "127.0.0.1:5000/b/*"]
+            .iter()
+            .map(|t| t.parse().unwrap())
+            .collect();
+        let hosts = explicit_hosts(&targets).unwrap();
+        assert_eq!(hosts.into_iter().collect::<Vec<_>>(), ["127.0.0.1:5000"]);
+        let mixed: Vec<Target> = ["127.0.0.1:5000/a", "ghcr.io/org/app"]
+            .iter()
+            .map(|t| t.parse().unwrap())
+            .collect();
+        let err = explicit_hosts(&mixed).unwrap_err().to_string();
+        assert!(err.contains("127.0.0.1:5000, ghcr.io"), "{err}");
     }
 
     #[test]

@@ -12,7 +12,15 @@ use nuccrawl::config::Config;
 use nuccrawl::printer::Printer;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // Help and version go to stdout and succeed; usage errors are "bad
+            // arguments", exit 1 as documented (clap's own 2 would read as a partial crawl).
+            return ExitCode::from(if e.use_stderr() { EXIT_FATAL } else { 0 });
+        }
+    };
     init_logging(cli.verbosity.verbose, cli.verbosity.quiet);
     let printer = Printer::new(cli.verbosity.quiet, cli.verbosity.verbose);
     let code = match run(&cli, &printer) {
@@ -36,14 +44,19 @@ fn run(cli: &Cli, printer: &Printer) -> anyhow::Result<u8> {
     runtime.block_on(app::crawl(&config, printer))
 }
 
+/// The HTTP stack's crates, held at `info` even at `-vvv`: their debug and trace output is
+/// wire detail (frames, header blocks) where a credential could surface, and nuccrawl's
+/// own trace log already names every request.
+const HTTP_STACK_CAP: &str = "hyper=info,hyper_util=info,h2=info,reqwest=info,rustls=info";
+
 /// Warnings by default, more with each `-v`; `RUST_LOG` overrides. Logs go to stderr.
 fn init_logging(verbose: u8, quiet: bool) {
     let level = match (quiet, verbose) {
-        (true, _) => "error",
-        (false, 0) => "warn",
-        (false, 1) => "nuccrawl=info,warn",
-        (false, 2) => "nuccrawl=debug,info",
-        (false, _) => "nuccrawl=trace,debug",
+        (true, _) => "error".to_owned(),
+        (false, 0) => "warn".to_owned(),
+        (false, 1) => "nuccrawl=info,warn".to_owned(),
+        (false, 2) => format!("nuccrawl=debug,{HTTP_STACK_CAP},info"),
+        (false, _) => format!("nuccrawl=trace,{HTTP_STACK_CAP},debug"),
     };
     let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new(level));
     tracing_subscriber::fmt()

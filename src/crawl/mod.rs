@@ -23,11 +23,10 @@ use tracing::debug;
 
 use crate::asset::Asset;
 use crate::config::Config;
-use crate::credentials::Secret;
 use crate::discover;
 use crate::progress::Reporter;
 use crate::reference::{repo_name_problem, Registry, Selector, Target};
-use crate::registry::{Credentials, RegistryClient};
+use crate::registry::RegistryClient;
 use halt::Halt;
 use repository::{RepoJob, RepoResult};
 use summary::{Failure, Summary};
@@ -59,7 +58,7 @@ impl Outcome {
 pub async fn run(config: &Config, reporter: &dyn Reporter) -> Outcome {
     let started = Instant::now();
     let mut outcome = Outcome::default();
-    let clients = clients_for(config, &mut outcome.summary).await;
+    let clients = clients_for(config, &mut outcome.summary);
     let halt = Halt::default();
     let watcher = async {
         halt.trigger(stop_condition(config, &clients).await);
@@ -90,18 +89,20 @@ pub async fn run(config: &Config, reporter: &dyn Reporter) -> Outcome {
 
 /// One client per registry named by the targets; a registry that cannot have one is a
 /// failure.
-async fn clients_for(config: &Config, summary: &mut Summary) -> BTreeMap<Registry, RegistryClient> {
+fn clients_for(config: &Config, summary: &mut Summary) -> BTreeMap<Registry, RegistryClient> {
     let mut clients = BTreeMap::new();
     for target in &config.targets {
         let registry = target.registry();
         if clients.contains_key(registry) {
             continue;
         }
-        match new_client(registry, config).await {
+        match RegistryClient::new(registry, &config.client) {
             Ok(c) => {
                 clients.insert(registry.clone(), c);
             }
-            Err(reason) => summary.failures.push(registry_failure(registry, reason)),
+            Err(e) => summary
+                .failures
+                .push(registry_failure(registry, e.to_string())),
         }
     }
     clients
@@ -225,29 +226,6 @@ async fn crawl_targets(
     outcome.assets = check::checked(merge_assets(assets), &mut outcome.summary);
     outcome.summary.images = outcome.assets.len() as u64;
     outcome.summary.failures.sort();
-}
-
-/// A client for `registry` carrying its username/password from the keychain.
-///
-/// Interim wiring so Basic registries (ECR's `AWS` user) work from a pattern: the
-/// registry client does not consult the keychain itself yet.
-async fn new_client(registry: &Registry, config: &Config) -> Result<RegistryClient, String> {
-    let keychain = std::sync::Arc::clone(&config.keychain);
-    let name = registry.name().to_string();
-    let found = tokio::task::spawn_blocking(move || keychain.resolve(&name))
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())?;
-    let mut options = config.client.clone();
-    if let Some((credential, _)) = found {
-        if let Secret::Basic { username, password } = credential.secret() {
-            options.credentials = Some(Credentials {
-                username: username.clone(),
-                password: password.clone(),
-            });
-        }
-    }
-    RegistryClient::new(registry, &options).map_err(|e| e.to_string())
 }
 
 /// The stop reason `--fail-fast` records.

@@ -1,39 +1,33 @@
-//! Registry authentication: Docker token auth (Bearer) and HTTP Basic.
+//! Registry authentication: the handshake of Docker token auth (Bearer) and HTTP Basic.
 //!
 //! A request first goes out with whatever the client already knows works for its scope
 //! (a cached token, or Basic once the registry asked for it). On a 401 the challenge is
-//! answered once: a token is fetched from the realm, or Basic credentials are offered, and
-//! the request is repeated once. There is never a second round.
+//! answered once: a token is fetched from the realm (see `token`), or Basic credentials
+//! are offered, and the request is repeated once. There is never a second round.
 //!
-//! Tokens are cached per (realm, service, scope); one client serves one registry host and
-//! one set of credentials, so the cache key also stands for host and credential. Concurrent
-//! requests needing the same token wait on one fetch. Credentials go only to the realm
-//! named by the registry's own challenge, never over plain HTTP to a non-loopback host;
+//! The credential is asked of the [`Keychain`] once per client, for the client's registry,
+//! when the registry first challenges (registries that never ask never run a credential
+//! helper). The lookup may run a helper, so it runs on the blocking pool.
+//!
+//! Tokens are cached per (realm, service, scope, credential). Concurrent requests needing
+//! the same token wait on one fetch. Credentials go only to this registry's origin and to
+//! the realm named by its own challenge, never over plain HTTP to a non-loopback host;
 //! tokens go only to the registry origin. Logs name scopes, never header values.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
-use base64::Engine as _;
 use reqwest::header::HeaderValue;
-use reqwest::Method;
-use tokio::sync::Mutex as AsyncMutex;
+use tokio::sync::{Mutex as AsyncMutex, OnceCell};
 use url::Url;
 
+use super::auth_header::{basic_value, may_carry_credentials};
 use super::challenge::{parse_challenge, BearerChallenge, Challenge};
 use super::error::RegistryError;
-use super::options::Credentials;
 use super::redact::redact_url;
-use super::stats::RequestKind;
-use super::transport::{is_loopback_url, read_capped, Request, Transport};
-
-/// Lifetime assumed when the token server omits `expires_in` (the token spec's default).
-const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(60);
-/// Tokens are refreshed this long before they expire, so a request does not race expiry.
-const TOKEN_REFRESH_MARGIN: Duration = Duration::from_secs(10);
-/// Token responses are small JSON; GCR's JWTs run to a few KiB, 1 MiB is generous.
-const TOKEN_BODY_CAP: usize = 1024 * 1024;
+use super::token::{fetch_token, CachedToken};
+use super::transport::Transport;
+use crate::credentials::{Credential, CredentialError, Keychain, Secret};
 
 /// What a request needs access to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -61,43 +55,56 @@ enum Known {
     Basic,
 }
 
+/// Which credential a token was fetched with: its kind and account, never its secret.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Identity {
+    Anonymous,
+    Basic(String),
+    RefreshToken(String),
+}
+
+impl Identity {
+    fn of(credential: Option<&Credential>) -> Self {
+        match credential.map(Credential::secret) {
+            None => Identity::Anonymous,
+            Some(Secret::Basic { username, .. }) => Identity::Basic(username.clone()),
+            Some(Secret::IdentityToken { username, .. }) => {
+                Identity::RefreshToken(username.clone())
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct TokenKey {
     realm: String,
     service: Option<String>,
     scope: String,
-}
-
-#[derive(Clone)]
-struct CachedToken {
-    header: HeaderValue,
-    refresh_at: Instant,
+    identity: Identity,
 }
 
 type TokenSlot = Arc<AsyncMutex<Option<CachedToken>>>;
+type Resolved = Result<Option<Credential>, CredentialError>;
 
 /// Auth state of one registry client.
 pub(crate) struct Auth {
-    credentials: Option<Credentials>,
+    keychain: Arc<Keychain>,
+    /// The registry as written in output (`docker.io`, `127.0.0.1:5000`): the keychain key.
+    registry: String,
     registry_origin: url::Origin,
+    credential: OnceCell<Resolved>,
     known: Mutex<Option<Known>>,
     tokens: Mutex<HashMap<TokenKey, TokenSlot>>,
 }
 
-/// The token server's answer; `token` and `access_token` are synonyms.
-#[derive(serde::Deserialize)]
-struct TokenResponse {
-    token: Option<String>,
-    access_token: Option<String>,
-    expires_in: Option<u64>,
-}
-
 impl Auth {
-    /// Auth for the registry at `base`.
-    pub fn new(base: &Url, credentials: Option<Credentials>) -> Self {
+    /// Auth for `registry` (its output name) served at `base`.
+    pub fn new(base: &Url, registry: &str, keychain: Arc<Keychain>) -> Self {
         Auth {
-            credentials,
+            keychain,
+            registry: registry.to_owned(),
             registry_origin: base.origin(),
+            credential: OnceCell::new(),
             known: Mutex::new(None),
             tokens: Mutex::new(HashMap::new()),
         }
@@ -115,7 +122,7 @@ impl Auth {
                 .token(transport, &challenge, scope, None)
                 .await
                 .map(Some),
-            Some(Known::Basic) => Ok(self.basic_header()),
+            Some(Known::Basic) => self.basic_header().await,
             None => Ok(None),
         }
     }
@@ -141,25 +148,52 @@ impl Auth {
             }
             Some(Challenge::Basic { .. }) => {
                 *self.known.lock().expect("auth state lock") = Some(Known::Basic);
-                let basic = self.basic_header();
-                if basic.is_none() {
-                    tracing::debug!("registry wants Basic auth and no credentials are set");
-                }
+                let basic = self.basic_header().await?;
                 Ok(basic.filter(|b| Some(b) != sent))
             }
             None => Ok(None),
         }
     }
 
-    /// Basic credentials as a header, when configured and the registry is safe for them.
-    fn basic_header(&self) -> Option<HeaderValue> {
-        let creds = self.credentials.as_ref()?;
-        let origin_url = Url::parse(&self.registry_origin.ascii_serialization()).ok()?;
-        if !may_carry_credentials(&origin_url) {
+    /// The registry's credential, looked up once (on the blocking pool: helpers block).
+    async fn credential(&self) -> Result<Option<&Credential>, RegistryError> {
+        let resolved = self
+            .credential
+            .get_or_init(|| async {
+                let keychain = Arc::clone(&self.keychain);
+                let registry = self.registry.clone();
+                let lookup = move || keychain.resolve(&registry).map(|f| f.map(|(c, _)| c));
+                tokio::task::spawn_blocking(lookup)
+                    .await
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+            })
+            .await;
+        resolved
+            .as_ref()
+            .map(Option::as_ref)
+            .map_err(|error| RegistryError::Credentials {
+                registry: self.registry.clone(),
+                error: error.clone(),
+            })
+    }
+
+    /// Basic credentials as a header, when there is a password and the registry is safe
+    /// for it.
+    async fn basic_header(&self) -> Result<Option<HeaderValue>, RegistryError> {
+        let Some(credential) = self.credential().await? else {
+            tracing::debug!("registry wants Basic auth and there are no credentials");
+            return Ok(None);
+        };
+        let Secret::Basic { username, password } = credential.secret() else {
+            tracing::debug!("registry wants Basic auth; a refresh token cannot answer it");
+            return Ok(None);
+        };
+        let origin = Url::parse(&self.registry_origin.ascii_serialization()).ok();
+        if !origin.as_ref().is_some_and(may_carry_credentials) {
             tracing::warn!("not sending credentials over plain HTTP to a non-loopback registry");
-            return None;
+            return Ok(None);
         }
-        Some(basic_value(creds))
+        Ok(Some(basic_value(username, password)))
     }
 
     /// A valid token for `scope`, fetched at most once across concurrent callers.
@@ -171,10 +205,12 @@ impl Auth {
         scope: &Scope,
         stale: Option<&HeaderValue>,
     ) -> Result<HeaderValue, RegistryError> {
+        let credential = self.credential().await?;
         let key = TokenKey {
             realm: challenge.realm.clone(),
             service: challenge.service.clone(),
             scope: scope.as_param(),
+            identity: Identity::of(credential),
         };
         let slot = self
             .tokens
@@ -185,104 +221,22 @@ impl Auth {
             .clone();
         let mut cached = slot.lock().await;
         if let Some(token) = cached.as_ref() {
-            if token.refresh_at > Instant::now() && Some(&token.header) != stale {
+            if token.is_fresh() && Some(&token.header) != stale {
                 return Ok(token.header.clone());
             }
         }
-        let fresh = self.fetch_token(transport, challenge, scope).await?;
+        let scope_param = scope.as_param();
+        let fresh = fetch_token(
+            transport,
+            challenge,
+            &scope_param,
+            credential,
+            &self.registry,
+        )
+        .await?;
         *cached = Some(fresh.clone());
         Ok(fresh.header)
     }
-
-    /// Asks the realm for a token.
-    async fn fetch_token(
-        &self,
-        transport: &Transport,
-        challenge: &BearerChallenge,
-        scope: &Scope,
-    ) -> Result<CachedToken, RegistryError> {
-        let mut url = Url::parse(&challenge.realm).map_err(|_| RegistryError::InvalidName {
-            registry: self.registry_origin.ascii_serialization(),
-            name: format!("token realm {}", challenge.realm),
-        })?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(RegistryError::malformed(
-                &url,
-                "token realm is not an HTTP URL",
-            ));
-        }
-        let scope_param = scope.as_param();
-        {
-            let mut query = url.query_pairs_mut();
-            if let Some(service) = &challenge.service {
-                query.append_pair("service", service);
-            }
-            query.append_pair("scope", &scope_param);
-        }
-        let auth = match &self.credentials {
-            Some(creds) if may_carry_credentials(&url) => Some(basic_value(creds)),
-            Some(_) => {
-                let realm = redact_url(&url);
-                tracing::warn!(%realm, "not sending credentials over plain HTTP");
-                None
-            }
-            None => None,
-        };
-        let request = Request {
-            method: Method::GET,
-            url: url.clone(),
-            kind: RequestKind::Token,
-            accept: None,
-            auth,
-        };
-        let answer = transport.execute(&request).await?.accepted()?;
-        let body = read_capped(answer, TOKEN_BODY_CAP).await?;
-        let parsed: TokenResponse = serde_json::from_slice(&body)
-            .map_err(|e| RegistryError::malformed(&url, format!("token response: {e}")))?;
-        let token = parsed
-            .token
-            .filter(|t| !t.is_empty())
-            .or(parsed.access_token.filter(|t| !t.is_empty()))
-            .ok_or_else(|| RegistryError::malformed(&url, "token response has no token"))?;
-        let mut header = HeaderValue::from_str(&format!("Bearer {token}"))
-            .map_err(|_| RegistryError::malformed(&url, "token is not a valid header value"))?;
-        header.set_sensitive(true);
-        let lifetime = parsed
-            .expires_in
-            .map(Duration::from_secs)
-            .unwrap_or(DEFAULT_TOKEN_LIFETIME);
-        tracing::debug!(
-            "token for scope {scope_param} fetched, expires in {}s",
-            lifetime.as_secs()
-        );
-        Ok(CachedToken {
-            header,
-            refresh_at: Instant::now() + usable_lifetime(lifetime),
-        })
-    }
-}
-
-/// How long a token is reused: its lifetime minus the refresh margin, but at least half of
-/// it so very short-lived tokens still serve the requests that fetched them.
-fn usable_lifetime(lifetime: Duration) -> Duration {
-    lifetime
-        .saturating_sub(TOKEN_REFRESH_MARGIN)
-        .max(lifetime / 2)
-}
-
-/// Credentials travel only over HTTPS, or to loopback.
-fn may_carry_credentials(url: &Url) -> bool {
-    url.scheme() == "https" || is_loopback_url(url)
-}
-
-/// `Basic base64(user:pass)`, marked sensitive.
-fn basic_value(creds: &Credentials) -> HeaderValue {
-    let raw = format!("{}:{}", creds.username, creds.password);
-    let encoded = base64::engine::general_purpose::STANDARD.encode(raw);
-    let mut value =
-        HeaderValue::from_str(&format!("Basic {encoded}")).expect("base64 is a valid header value");
-    value.set_sensitive(true);
-    value
 }
 
 #[cfg(test)]
@@ -299,37 +253,16 @@ mod tests {
     }
 
     #[test]
-    fn token_lifetime_keeps_a_margin() {
-        assert_eq!(
-            usable_lifetime(Duration::from_secs(60)),
-            Duration::from_secs(50)
+    fn identity_names_the_account_not_the_secret() {
+        let basic = Credential::basic("alice", "pw-secret");
+        let refresh = Credential::identity_token("alice", "rt-secret");
+        assert_ne!(Identity::of(Some(&basic)), Identity::of(Some(&refresh)));
+        assert_eq!(Identity::of(None), Identity::Anonymous);
+        let shown = format!(
+            "{:?} {:?}",
+            Identity::of(Some(&basic)),
+            Identity::of(Some(&refresh))
         );
-        assert_eq!(
-            usable_lifetime(Duration::from_secs(4)),
-            Duration::from_secs(2)
-        );
-    }
-
-    #[test]
-    fn credentials_only_over_https_or_loopback() {
-        assert!(may_carry_credentials(
-            &Url::parse("https://auth.example/token").unwrap()
-        ));
-        assert!(may_carry_credentials(
-            &Url::parse("http://localhost:5000/").unwrap()
-        ));
-        assert!(!may_carry_credentials(
-            &Url::parse("http://auth.example/token").unwrap()
-        ));
-    }
-
-    #[test]
-    fn basic_header_is_sensitive() {
-        let v = basic_value(&Credentials {
-            username: "u".into(),
-            password: "p".into(),
-        });
-        assert!(v.is_sensitive());
-        assert_eq!(v.to_str().unwrap(), "Basic dTpw");
+        assert!(!shown.contains("secret"), "{shown}");
     }
 }

@@ -38,7 +38,7 @@ impl RegistryClient {
             source,
         })?;
         let base = transport.base_url(registry)?;
-        let auth = Auth::new(&base, options.credentials.clone());
+        let auth = Auth::new(&base, registry.name(), Arc::clone(&options.keychain));
         Ok(RegistryClient {
             inner: Arc::new(Inner {
                 registry: registry.clone(),

@@ -110,6 +110,16 @@ pub enum RegistryError {
         /// The offending name.
         name: String,
     },
+    /// The credential for the registry could not be looked up (unreadable auth file,
+    /// failing helper, inconsistent variables). The message names the source, never a
+    /// secret.
+    #[error("{registry}: cannot look up credentials: {error}")]
+    Credentials {
+        /// The registry host as written in output.
+        registry: String,
+        /// What went wrong, naming the file, helper or variable.
+        error: crate::credentials::CredentialError,
+    },
     /// The body is not what the API promises (bad JSON, missing field).
     #[error("{url}: malformed response: {reason}")]
     Malformed {
@@ -156,6 +166,7 @@ impl RegistryError {
             Self::Malformed { .. } => "bad response".into(),
             Self::InvalidName { .. } => "invalid name".into(),
             Self::RateLimited { .. } => "rate limited".into(),
+            Self::Credentials { .. } => "credentials".into(),
         }
     }
 

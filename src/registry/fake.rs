@@ -24,6 +24,8 @@ pub struct FakeRequest {
     pub target: String,
     /// Headers, names lower-cased.
     pub headers: Vec<(String, String)>,
+    /// The body, read up to `Content-Length` (token POSTs carry a form).
+    pub body: String,
 }
 
 impl FakeRequest {
@@ -180,7 +182,7 @@ async fn serve(mut stream: TcpStream, handler: &Handler, log: &Mutex<Vec<FakeReq
     let _ = stream.shutdown().await;
 }
 
-/// Reads and parses a request head (the fakes never receive bodies).
+/// Reads and parses a request head and its `Content-Length` body, if any.
 async fn read_head(stream: &mut TcpStream) -> Option<FakeRequest> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
@@ -191,7 +193,8 @@ async fn read_head(stream: &mut TcpStream) -> Option<FakeRequest> {
         }
         buf.extend_from_slice(&chunk[..n]);
     }
-    let text = String::from_utf8_lossy(&buf);
+    let head_end = buf.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    let text = String::from_utf8_lossy(&buf[..head_end]).into_owned();
     let mut lines = text.split("\r\n");
     let mut first = lines.next()?.split(' ');
     let method = first.next()?.to_string();
@@ -200,10 +203,24 @@ async fn read_head(stream: &mut TcpStream) -> Option<FakeRequest> {
         .take_while(|l| !l.is_empty())
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
+        .collect::<Vec<(String, String)>>();
+    let length: usize = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = buf[head_end..].to_vec();
+    while body.len() < length.min(MAX_HEAD) {
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            break;
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
     Some(FakeRequest {
         method,
         target,
         headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
     })
 }

@@ -5,7 +5,8 @@
 //! - `transport`: connection pool, scheme choice, redirects, concurrency, capped reads;
 //! - [`retry`]: which failures are retried and how long to wait;
 //! - [`ratelimit`]: announced per-host request budgets, slowing down and stopping;
-//! - [`challenge`] and `auth`: `WWW-Authenticate` parsing and token/Basic auth;
+//! - [`challenge`], `auth`, `token` and `auth_header`: `WWW-Authenticate` parsing, the
+//!   auth handshake, token-server requests and the secret-bearing header values;
 //! - [`pagination`]: `Link` headers;
 //! - `catalog`, `tags`, `manifest`, `blob`: one API call each, on [`RegistryClient`].
 //!
@@ -28,6 +29,7 @@
 
 pub mod accept;
 mod auth;
+mod auth_header;
 mod blob;
 mod catalog;
 pub mod challenge;
@@ -42,8 +44,11 @@ pub mod redact;
 pub mod retry;
 mod stats;
 mod tags;
+mod token;
 pub(crate) mod transport;
 
+#[cfg(test)]
+mod auth_tests;
 #[cfg(test)]
 mod fake;
 #[cfg(test)]
@@ -57,8 +62,8 @@ pub use error::RegistryError;
 pub use listing::{LIST_PAGE_CAP, PAGE_SIZE};
 pub use manifest::{Fetched, HeadInfo, MANIFEST_CAP};
 pub use options::{
-    ClientOptions, Credentials, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_ATTEMPTS,
-    DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_RETRY_WAIT, DEFAULT_REQUEST_TIMEOUT,
+    ClientOptions, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_CONCURRENCY,
+    DEFAULT_MAX_RETRY_WAIT, DEFAULT_REQUEST_TIMEOUT,
 };
 pub use ratelimit::OnRateLimit;
 pub use stats::{RequestKind, RequestStats};

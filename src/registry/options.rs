@@ -1,9 +1,10 @@
 //! Client settings: timeouts, concurrency, retry budget, credentials and plain-HTTP hosts.
 
-use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::ratelimit::OnRateLimit;
+use crate::credentials::Keychain;
 
 /// Concurrent requests per registry host: enough to hide round-trip latency, few enough
 /// to stay clear of per-account throttles (ECR) and per-IP connection limits.
@@ -38,10 +39,11 @@ pub struct ClientOptions {
     pub max_retry_wait: Duration,
     /// `User-Agent` header.
     pub user_agent: String,
-    /// Username and password for Basic auth and token servers.
-    pub credentials: Option<Credentials>,
     /// What to do when a registry's announced request budget is spent.
     pub on_rate_limit: OnRateLimit,
+    /// Where each registry's credential comes from. A client asks it once, for its own
+    /// registry, when the registry first asks for authentication.
+    pub keychain: Arc<Keychain>,
 }
 
 impl Default for ClientOptions {
@@ -54,48 +56,33 @@ impl Default for ClientOptions {
             max_attempts: DEFAULT_MAX_ATTEMPTS,
             max_retry_wait: DEFAULT_MAX_RETRY_WAIT,
             user_agent: concat!("nuccrawl/", env!("CARGO_PKG_VERSION")).to_string(),
-            credentials: None,
             on_rate_limit: OnRateLimit::default(),
+            keychain: Arc::new(Keychain::anonymous()),
         }
-    }
-}
-
-/// A username and password (or token used as password). `Debug` hides the password.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Credentials {
-    /// The username.
-    pub username: String,
-    /// The password or personal access token.
-    pub password: String,
-}
-
-impl fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials")
-            .field("username", &self.username)
-            .field("password", &"<redacted>")
-            .finish()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::credentials::Credential;
 
     #[test]
-    fn debug_hides_password() {
-        let c = Credentials {
-            username: "alice".into(),
-            password: "hunter2".into(),
-        };
+    fn debug_hides_secrets() {
+        let hosts = ["r.example".to_string()].into();
+        let keychain =
+            Keychain::from_env(Some((hosts, Credential::basic("alice", "hunter2"))), |_| {
+                None
+            })
+            .unwrap();
         let shown = format!(
             "{:?}",
             ClientOptions {
-                credentials: Some(c),
+                keychain: Arc::new(keychain),
                 ..ClientOptions::default()
             }
         );
-        assert!(shown.contains("alice"));
-        assert!(!shown.contains("hunter2"));
+        assert!(shown.contains("r.example"), "{shown}");
+        assert!(!shown.contains("hunter2"), "{shown}");
     }
 }

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use super::fake::{FakeRequest, FakeResponse, FakeServer};
 use super::*;
+use crate::credentials::{Credential, Keychain};
 use crate::image::Digest;
 use crate::reference::Registry;
 
@@ -22,11 +23,18 @@ fn client(fake: &FakeServer) -> RegistryClient {
     client_with(fake, ClientOptions::default())
 }
 
-fn creds() -> Option<Credentials> {
-    Some(Credentials {
-        username: "alice".into(),
-        password: "s3cret".into(),
-    })
+/// Options whose keychain holds `cred` for the fake's host only.
+fn with_credential(fake: &FakeServer, cred: Credential) -> ClientOptions {
+    let hosts = [fake.host()].into();
+    let keychain = Keychain::from_env(Some((hosts, cred)), |_| None).unwrap();
+    ClientOptions {
+        keychain: Arc::new(keychain),
+        ..ClientOptions::default()
+    }
+}
+
+fn alice() -> Credential {
+    Credential::basic("alice", "s3cret")
 }
 
 /// A handler slot for fakes that must know their own address.
@@ -223,11 +231,7 @@ async fn concurrent_requests_share_one_token_fetch() {
     let me = self_host();
     let fake = FakeServer::start(token_registry(me.clone())).await;
     me.set(fake.host()).unwrap();
-    let options = ClientOptions {
-        credentials: creds(),
-        ..ClientOptions::default()
-    };
-    let c = client_with(&fake, options);
+    let c = client_with(&fake, with_credential(&fake, alice()));
     let calls = (0..20).map(|_| {
         let c = c.clone();
         async move { c.get_manifest("app", "latest").await }
@@ -295,10 +299,7 @@ async fn basic_challenge_is_answered_with_credentials() {
     .await;
     let anonymous = client(&fake).tags("app").await.unwrap_err();
     assert_eq!(anonymous.kind(), "auth failed");
-    let options = ClientOptions {
-        credentials: creds(),
-        ..ClientOptions::default()
-    };
+    let options = with_credential(&fake, alice());
     assert_eq!(
         client_with(&fake, options).tags("app").await.unwrap(),
         ["1"]

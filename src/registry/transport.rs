@@ -16,8 +16,8 @@ use std::time::{Duration, SystemTime};
 
 use bytes::{Bytes, BytesMut};
 use reqwest::header::{
-    HeaderMap, HeaderValue, ACCEPT, ACCEPT_ENCODING, AUTHORIZATION, LOCATION, RETRY_AFTER,
-    WWW_AUTHENTICATE,
+    HeaderMap, HeaderValue, ACCEPT, ACCEPT_ENCODING, AUTHORIZATION, CONTENT_TYPE, LOCATION,
+    RETRY_AFTER, WWW_AUTHENTICATE,
 };
 use reqwest::{Method, StatusCode};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -38,6 +38,8 @@ pub const MAX_REDIRECTS: usize = 5;
 const ERROR_BODY_CAP: usize = 4 * 1024;
 /// Characters of an error body quoted in an error message.
 const EXCERPT_CHARS: usize = 200;
+/// The body type of token-server POSTs (the OAuth2 token endpoint's format).
+const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
 
 /// One request as the client layer describes it.
 #[derive(Clone)]
@@ -191,11 +193,28 @@ impl Transport {
 
     /// Sends `req`, following redirects and retrying per [`should_retry`].
     pub async fn execute(&self, req: &Request) -> Result<Reply, RegistryError> {
-        self.execute_from(req, Spent::default()).await
+        self.execute_from(req, None, Spent::default()).await
     }
 
-    /// [`execute`](Self::execute), with part of the retry budget already spent.
-    async fn execute_from(&self, req: &Request, mut spent: Spent) -> Result<Reply, RegistryError> {
+    /// Like [`execute`](Self::execute), with an `application/x-www-form-urlencoded` body.
+    /// The body may hold a secret (a refresh token), so like `Authorization` it is sent
+    /// only to the origin of `req.url`; a redirect elsewhere is refused.
+    pub async fn execute_with_form(
+        &self,
+        req: &Request,
+        form: Option<&str>,
+    ) -> Result<Reply, RegistryError> {
+        self.execute_from(req, form, Spent::default()).await
+    }
+
+    /// [`execute_with_form`](Self::execute_with_form), with part of the retry budget
+    /// already spent.
+    async fn execute_from(
+        &self,
+        req: &Request,
+        form: Option<&str>,
+        mut spent: Spent,
+    ) -> Result<Reply, RegistryError> {
         loop {
             let lane = self.rate_limits.admit(&req.url).await?;
             let slot = self
@@ -210,7 +229,7 @@ impl Transport {
             };
             self.counters.request(req.kind);
             spent.attempts += 1;
-            let (decision, final_result) = match self.attempt(req).await {
+            let (decision, final_result) = match self.attempt(req, form).await {
                 Ok((response, url)) if response.status().as_u16() < 400 => {
                     return Ok(Reply::Accepted(Answer {
                         response,
@@ -248,16 +267,22 @@ impl Transport {
             let Decision::Retry(wait) = decision else {
                 return final_result;
             };
-            self.pause(&req.url, &mut spent, wait).await;
+            let cause = match &final_result {
+                Ok(Reply::Rejected(r)) => format!("HTTP {}", r.status.as_u16()),
+                Ok(Reply::Accepted(_)) => String::new(),
+                Err(e) => format!("{}", e.kind()),
+            };
+            self.pause(&req.url, &mut spent, wait, &cause).await;
         }
     }
 
     /// Counts a retry and waits `wait` before it.
-    async fn pause(&self, url: &Url, spent: &mut Spent, wait: Duration) {
+    async fn pause(&self, url: &Url, spent: &mut Spent, wait: Duration, cause: &str) {
         tracing::debug!(
             url = %redact_url(url),
             attempt = spent.attempts,
             wait_ms = wait.as_millis() as u64,
+            %cause,
             "retrying after a transient failure"
         );
         self.counters.retry();
@@ -277,7 +302,11 @@ impl Transport {
     }
 
     /// One attempt: the request and any redirects.
-    async fn attempt(&self, req: &Request) -> Result<(reqwest::Response, Url), AttemptError> {
+    async fn attempt(
+        &self,
+        req: &Request,
+        form: Option<&str>,
+    ) -> Result<(reqwest::Response, Url), AttemptError> {
         let origin = req.url.origin();
         let mut url = req.url.clone();
         for _ in 0..=MAX_REDIRECTS {
@@ -288,6 +317,16 @@ impl Transport {
             let with_auth = url.origin() == origin && self.secret_allowed(&url);
             if let (Some(auth), true) = (&req.auth, with_auth) {
                 builder = builder.header(AUTHORIZATION, auth.clone());
+            }
+            if let Some(form) = form {
+                if url.origin() != origin {
+                    return Err(AttemptError::Refused(RegistryError::BadRedirect {
+                        url: redact_url(&url),
+                    }));
+                }
+                builder = builder
+                    .header(CONTENT_TYPE, FORM_CONTENT_TYPE)
+                    .body(form.to_owned());
             }
             let shown = redact_url(&url);
             tracing::trace!(method = %req.method, url = %shown, auth = with_auth, "request");
@@ -461,8 +500,13 @@ pub(crate) async fn read_capped(answer: Answer, limit: usize) -> Result<Bytes, R
         let Decision::Retry(wait) = transport.decide(&outcome, spent) else {
             return Err(RegistryError::transport(&url, error));
         };
-        transport.pause(&url, &mut spent, wait).await;
-        answer = transport.execute_from(&request, spent).await?.accepted()?;
+        transport
+            .pause(&url, &mut spent, wait, "body cut short")
+            .await;
+        answer = transport
+            .execute_from(&request, None, spent)
+            .await?
+            .accepted()?;
     }
 }
 

@@ -9,6 +9,8 @@
 
 pub mod client;
 pub mod digest;
+pub mod fake_http;
+pub mod fake_token_server;
 pub mod fakes;
 pub mod fault_proxy;
 pub mod hostile;
@@ -20,11 +22,13 @@ pub mod registry;
 pub mod samples;
 pub mod shared;
 pub mod storage;
+pub mod token_signer;
 
 pub use client::Credentials;
 pub use digest::sha256_digest;
+pub use fake_token_server::{FakeTokenPolicy, FakeTokenServer};
 pub use fault_proxy::{FaultProxy, ProxyOptions};
 pub use hostile::FakeHostileRegistry;
-pub use registry::LocalRegistry;
+pub use registry::{LocalRegistry, TokenAuth};
 pub use samples::{load_samples, ExpectedImage, Samples};
 pub use shared::{load_shared, SharedImage};

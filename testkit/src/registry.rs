@@ -35,6 +35,27 @@ const START_ATTEMPTS: usize = 5;
 /// Realm written into the htpasswd auth section.
 const AUTH_REALM: &str = "nuccrawl-test";
 
+/// Distribution's `auth: token` settings: the token server to send clients to, and how
+/// to check the JWTs it issues.
+#[derive(Debug, Clone)]
+pub struct TokenAuth {
+    /// The token server URL put in Bearer challenges.
+    pub realm: String,
+    /// The service name (the tokens' audience).
+    pub service: String,
+    /// The issuer the tokens must name.
+    pub issuer: String,
+    /// PEM certificates that token signing certificates must chain to.
+    pub root_cert_bundle: PathBuf,
+}
+
+/// Which `auth` section the registry's config gets.
+enum AuthSection<'a> {
+    Anonymous,
+    Htpasswd(&'a Path),
+    Token(&'a TokenAuth),
+}
+
 /// A running Distribution registry owned by the caller.
 #[derive(Debug)]
 pub struct LocalRegistry {
@@ -54,6 +75,30 @@ impl LocalRegistry {
     /// written with bcrypt by `htpasswd -Bbn`).
     pub fn start_with_htpasswd(user: &str, pass: &str) -> anyhow::Result<Self> {
         Self::start_inner(Some(Credentials::new(user, pass)))
+    }
+
+    /// Starts an empty registry in `auth: token` mode, trusting the token server `auth`
+    /// describes (e.g. a testkit `FakeTokenServer`).
+    pub fn start_with_token_auth(auth: &TokenAuth) -> anyhow::Result<Self> {
+        let mut registry = Self::start()?;
+        registry.restart_with_token_auth(auth)?;
+        Ok(registry)
+    }
+
+    /// Restarts this registry on the same port and storage in `auth: token` mode: load
+    /// content anonymously first, then turn token auth on.
+    pub fn restart_with_token_auth(&mut self, auth: &TokenAuth) -> anyhow::Result<()> {
+        kill_and_wait(&mut self.child);
+        let port: u16 = self
+            .addr
+            .rsplit_once(':')
+            .and_then(|(_, p)| p.parse().ok())
+            .context("registry address has a port")?;
+        let bin = registry_bin()?;
+        let config = write_config(self.dir.path(), port, AuthSection::Token(auth))?;
+        self.child = spawn(&bin, &config, self.dir.path())?;
+        self.credentials = None;
+        wait_ready(&mut self.child, &self.addr, &self.dir.path().join(LOG_FILE))
     }
 
     /// `127.0.0.1:PORT`, the registry's address.
@@ -93,7 +138,11 @@ impl LocalRegistry {
         let mut last_err = anyhow::anyhow!("registry did not start");
         for _ in 0..START_ATTEMPTS {
             let port = free_port()?;
-            let config = write_config(dir.path(), port, htpasswd.as_deref())?;
+            let auth = match htpasswd.as_deref() {
+                Some(h) => AuthSection::Htpasswd(h),
+                None => AuthSection::Anonymous,
+            };
+            let config = write_config(dir.path(), port, auth)?;
             let mut child = spawn(&bin, &config, dir.path())?;
             let addr = format!("127.0.0.1:{port}");
             match wait_ready(&mut child, &addr, &dir.path().join(LOG_FILE)) {
@@ -148,7 +197,7 @@ fn free_port() -> anyhow::Result<u16> {
 }
 
 /// Writes the registry's YAML config and returns its path.
-fn write_config(dir: &Path, port: u16, htpasswd: Option<&Path>) -> anyhow::Result<PathBuf> {
+fn write_config(dir: &Path, port: u16, auth: AuthSection<'_>) -> anyhow::Result<PathBuf> {
     let storage = dir.join("storage");
     fs::create_dir_all(&storage)?;
     let mut yaml = format!(
@@ -160,11 +209,20 @@ fn write_config(dir: &Path, port: u16, htpasswd: Option<&Path>) -> anyhow::Resul
          health:\n  storagedriver:\n    enabled: false\n",
         storage.display()
     );
-    if let Some(h) = htpasswd {
-        yaml.push_str(&format!(
+    match auth {
+        AuthSection::Anonymous => {}
+        AuthSection::Htpasswd(h) => yaml.push_str(&format!(
             "auth:\n  htpasswd:\n    realm: {AUTH_REALM}\n    path: {}\n",
             h.display()
-        ));
+        )),
+        AuthSection::Token(t) => yaml.push_str(&format!(
+            "auth:\n  token:\n    realm: {}\n    service: {}\n    issuer: {}\n    \
+             rootcertbundle: {}\n",
+            t.realm,
+            t.service,
+            t.issuer,
+            t.root_cert_bundle.display()
+        )),
     }
     let path = dir.join("config.yml");
     fs::write(&path, yaml)?;

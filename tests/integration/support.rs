@@ -67,3 +67,63 @@ pub fn shared_dir() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"))
 }
+
+/// Variables that feed credential lookup; [`nuccrawl_with`] removes them all so a test
+/// sees only the sources it sets, never the machine's own logins.
+const CREDENTIAL_VARS: [&str; 8] = [
+    "DOCKER_CONFIG",
+    "REGISTRY_AUTH_FILE",
+    "XDG_RUNTIME_DIR",
+    "GITHUB_TOKEN",
+    "GITHUB_ACTOR",
+    "NUCCRAWL_REGISTRY",
+    "NUCCRAWL_USERNAME",
+    "NUCCRAWL_PASSWORD",
+];
+
+/// Runs `nuccrawl` with `args`, the credential environment cleared and then set to `env`
+/// (`HOME` points at an empty directory unless `env` sets it), and `stdin` written to its
+/// standard input.
+pub fn nuccrawl_with(args: &[&str], env: &[(&str, &str)], stdin: Option<&[u8]>) -> Run {
+    use std::io::Write as _;
+    let home = tempfile::tempdir().expect("temporary HOME");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_nuccrawl"));
+    command
+        .args(args)
+        .env_remove("RUST_LOG")
+        .env("HOME", home.path())
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for var in CREDENTIAL_VARS {
+        command.env_remove(var);
+    }
+    command.envs(env.iter().copied());
+    let mut child = command.spawn().expect("nuccrawl runs");
+    if let Some(input) = stdin {
+        let mut pipe = child.stdin.take().expect("stdin piped");
+        // A run refused before reading its input (a usage error) closes the pipe early.
+        if let Err(e) = pipe.write_all(input) {
+            assert_eq!(
+                e.kind(),
+                std::io::ErrorKind::BrokenPipe,
+                "writing stdin: {e}"
+            );
+        }
+    }
+    let out = child.wait_with_output().expect("nuccrawl finishes");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: out.stdout,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Runs `nuccrawl` with `stdin` piped in and no credentials in the environment.
+pub fn nuccrawl_with_stdin(args: &[&str], stdin: &[u8]) -> Run {
+    nuccrawl_with(args, &[], Some(stdin))
+}
