@@ -57,6 +57,8 @@ pub struct Config {
     pub quiet: bool,
     /// `-v` count.
     pub verbose: u8,
+    /// Where the manifest and config cache lives; `None` runs without one.
+    pub cache_dir: Option<PathBuf>,
 }
 
 impl Config {
@@ -111,8 +113,21 @@ impl Config {
             client,
             quiet: cli.verbosity.quiet,
             verbose: cli.verbosity.verbose,
+            cache_dir: cache_dir(&cli.cache),
         })
     }
+}
+
+/// `--cache-dir`, else the user's cache directory, unless `--no-cache`.
+fn cache_dir(args: &crate::cli::CacheArgs) -> Option<PathBuf> {
+    if args.no_cache {
+        return None;
+    }
+    let dir = args.cache_dir.clone().or_else(crate::cache::default_dir);
+    if dir.is_none() {
+        tracing::debug!("neither XDG_CACHE_HOME nor HOME is set; running without a cache");
+    }
+    dir
 }
 
 /// The format from `--format`, else from the output extension, else JSON for stdout.

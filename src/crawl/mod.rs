@@ -17,6 +17,7 @@ use futures::stream::{self, StreamExt};
 use tracing::debug;
 
 use crate::asset::Asset;
+use crate::cache::Cache;
 use crate::config::Config;
 use crate::discover;
 use crate::progress::Reporter;
@@ -96,13 +97,15 @@ pub async fn run(config: &Config, reporter: &dyn Reporter) -> Outcome {
         }
     }
     let jobs = drop_subsumed(jobs);
+    let cache = open_cache(config);
+    let cache = &cache;
     reporter.repositories_found(jobs.len() as u64);
 
     let results: Vec<RepoResult> = stream::iter(jobs)
         .map(|job| {
             let client = clients[&job.registry].clone();
             async move {
-                let r = repository::crawl(&client, &job, config, reporter).await;
+                let r = repository::crawl(&client, cache, &job, config, reporter).await;
                 reporter.repository_done();
                 r
             }
@@ -128,6 +131,17 @@ pub async fn run(config: &Config, reporter: &dyn Reporter) -> Outcome {
         outcome.summary.retries += stats.retries;
     }
     outcome
+}
+
+/// The cache `config` names, or a disabled one.
+fn open_cache(config: &Config) -> Cache {
+    match &config.cache_dir {
+        Some(dir) => {
+            debug!(dir = %dir.display(), "manifest and config cache");
+            Cache::open(dir.clone())
+        }
+        None => Cache::disabled(),
+    }
 }
 
 fn registry_failure(registry: &Registry, reason: String) -> Failure {

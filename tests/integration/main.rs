@@ -1,6 +1,7 @@
 //! nuccrawl's integration tests: one binary, named cases, each against a real
 //! Distribution registry it starts itself on 127.0.0.1 (never a public registry).
 
+mod cache;
 mod cli_errors;
 mod formats;
 mod samples;
