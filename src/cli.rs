@@ -58,6 +58,9 @@ pub struct Cli {
 
     #[command(flatten)]
     pub auth: AuthArgs,
+
+    #[command(flatten)]
+    pub cache: CacheArgs,
 }
 
 /// Subcommands.
@@ -276,4 +279,20 @@ pub struct AuthArgs {
     /// newline is dropped).
     #[arg(long, requires = "username")]
     pub password_stdin: bool,
+}
+
+/// The on-disk cache of manifests and configs.
+#[derive(Debug, Args)]
+pub struct CacheArgs {
+    /// Keep manifests and configs here, by digest, for later runs.
+    ///
+    /// Defaults to $XDG_CACHE_HOME/nuccrawl, else $HOME/.cache/nuccrawl. Entries are
+    /// verified by digest on every read, so the folder may be shared by runs at once,
+    /// pruned or deleted at any time. Tag lists are never cached.
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Use no cache: fetch every manifest and config from the registry.
+    #[arg(long, conflicts_with = "cache_dir")]
+    pub no_cache: bool,
 }

@@ -101,6 +101,8 @@ pub struct Config {
     pub run_timeout: Option<Duration>,
     /// Stop at the first failure and write no asset file (`--fail-fast`).
     pub fail_fast: bool,
+    /// Where the manifest and config cache lives; `None` runs without one.
+    pub cache_dir: Option<PathBuf>,
 }
 
 impl Config {
@@ -175,6 +177,7 @@ impl Config {
             keychain,
             run_timeout: cli.reliability.run_timeout.map(Duration::from_secs),
             fail_fast: cli.reliability.fail_fast,
+            cache_dir: cache_dir(&cli.cache),
         })
     }
 }
@@ -231,6 +234,18 @@ fn explicit_hosts(targets: &[Target]) -> Result<BTreeSet<String>, ConfigError> {
         return Err(ConfigError::UsernameForSeveralRegistries(names.join(", ")));
     }
     Ok(hosts)
+}
+
+/// `--cache-dir`, else the user's cache directory, unless `--no-cache`.
+fn cache_dir(args: &crate::cli::CacheArgs) -> Option<PathBuf> {
+    if args.no_cache {
+        return None;
+    }
+    let dir = args.cache_dir.clone().or_else(crate::cache::default_dir);
+    if dir.is_none() {
+        tracing::debug!("neither XDG_CACHE_HOME nor HOME is set; running without a cache");
+    }
+    dir
 }
 
 /// The format from `--format`, else from the output extension, else JSON for stdout.

@@ -9,6 +9,7 @@ use futures::stream::{self, StreamExt};
 use tracing::debug;
 
 use super::reason;
+use crate::cache::{cached_manifest, Cache};
 use crate::image::manifest::{
     classify, declared_media_type, EntryKind, ImageManifest, Manifest, SkipKind,
 };
@@ -62,9 +63,11 @@ pub struct Reached<'g> {
     pub tags: BTreeSet<String>,
 }
 
-/// Fetches every manifest reachable from `roots`, `concurrency` at a time.
+/// Fetches every manifest reachable from `roots`, `concurrency` at a time, through
+/// the cache.
 pub async fn build(
     client: &RegistryClient,
+    cache: &Cache,
     repo: &str,
     roots: impl IntoIterator<Item = Digest>,
     prefetched: HashMap<Digest, (Bytes, Option<String>)>,
@@ -87,7 +90,7 @@ pub async fn build(
                 async move {
                     let node = match ready {
                         Some((bytes, media_type)) => read_node(bytes, media_type.as_deref()),
-                        None => fetch_node(client, repo, &digest).await,
+                        None => fetch_node(client, cache, repo, &digest).await,
                     };
                     (digest, node)
                 }
@@ -120,8 +123,13 @@ pub async fn build(
     graph
 }
 
-async fn fetch_node(client: &RegistryClient, repo: &str, digest: &Digest) -> ReadNode {
-    match client.get_manifest(repo, digest.as_str()).await {
+async fn fetch_node(
+    client: &RegistryClient,
+    cache: &Cache,
+    repo: &str,
+    digest: &Digest,
+) -> ReadNode {
+    match cached_manifest(client, cache, repo, digest).await {
         Ok(fetched) => read_node(fetched.bytes, fetched.media_type.as_deref()),
         Err(e) => (Node::Failed(reason::registry(&e)), Vec::new()),
     }

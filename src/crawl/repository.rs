@@ -13,6 +13,7 @@ use super::graph::{self, Node};
 use super::reason;
 use super::summary::{Failure, Summary};
 use crate::asset::Asset;
+use crate::cache::{cached_config, store_manifest, Cache};
 use crate::config::Config;
 use crate::image::manifest::skip_kind_for_tag;
 use crate::image::Digest;
@@ -47,6 +48,7 @@ pub struct RepoResult {
 /// Crawls one repository; never fails as a whole, failures land in the summary.
 pub async fn crawl(
     client: &RegistryClient,
+    cache: &Cache,
     job: &RepoJob,
     config: &Config,
     reporter: &dyn Reporter,
@@ -70,7 +72,7 @@ pub async fn crawl(
 
     let resolved: Vec<(String, Result<Resolved, String>)> = stream::iter(tags)
         .map(|tag| async move {
-            let r = resolve_tag(client, &job.repo, &tag).await;
+            let r = resolve_tag(client, cache, &job.repo, &tag).await;
             reporter.tag_done();
             (tag, r)
         })
@@ -101,6 +103,7 @@ pub async fn crawl(
 
     let graph = graph::build(
         client,
+        cache,
         &job.repo,
         roots.keys().cloned(),
         prefetched,
@@ -133,6 +136,7 @@ pub async fn crawl(
     let images = graph.images(&roots);
     let configs = fetch_configs(
         client,
+        cache,
         &job.repo,
         images.values().map(|i| &i.manifest.config_digest),
         concurrency,
@@ -239,7 +243,12 @@ struct Resolved {
 }
 
 /// One HEAD; a GET by tag only when HEAD gives no digest (unsupported or header missing).
-async fn resolve_tag(client: &RegistryClient, repo: &str, tag: &str) -> Result<Resolved, String> {
+async fn resolve_tag(
+    client: &RegistryClient,
+    cache: &Cache,
+    repo: &str,
+    tag: &str,
+) -> Result<Resolved, String> {
     match client.head_manifest(repo, tag).await {
         Ok(Some(head)) if head.digest.is_some() => {
             return Ok(Resolved {
@@ -257,15 +266,17 @@ async fn resolve_tag(client: &RegistryClient, repo: &str, tag: &str) -> Result<R
         .get_manifest(repo, tag)
         .await
         .map_err(|e| reason::registry(&e))?;
+    store_manifest(cache, &fetched);
     Ok(Resolved {
         digest: fetched.digest,
         body: Some((fetched.bytes, fetched.media_type)),
     })
 }
 
-/// Each distinct config once, verified by the client against its digest.
+/// Each distinct config once, from the cache or the registry, verified by digest.
 async fn fetch_configs<'a>(
     client: &RegistryClient,
+    cache: &Cache,
     repo: &str,
     digests: impl Iterator<Item = &'a Digest>,
     concurrency: usize,
@@ -273,7 +284,7 @@ async fn fetch_configs<'a>(
     let distinct: BTreeSet<Digest> = digests.cloned().collect();
     stream::iter(distinct)
         .map(|digest| async move {
-            let r = client.get_blob(repo, &digest, CONFIG_SIZE_CAP).await;
+            let r = cached_config(client, cache, repo, &digest, CONFIG_SIZE_CAP).await;
             let r = r.map_err(|e| format!("config {digest}: {}", reason::registry(&e)));
             (digest, r)
         })

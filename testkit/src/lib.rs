@@ -7,6 +7,7 @@
 //! ([`shared`]). It is independent of the `nuccrawl` crate so that tests compare nuccrawl's
 //! output against facts computed here, not against nuccrawl's own code.
 
+pub mod bulk;
 pub mod client;
 pub mod digest;
 pub mod fake_http;
@@ -15,6 +16,7 @@ pub mod fakes;
 pub mod fault_proxy;
 pub mod hostile;
 pub mod images;
+pub mod latency_proxy;
 pub mod layout;
 pub mod push;
 pub mod query;

@@ -2,6 +2,7 @@
 //! Distribution registry it starts itself on 127.0.0.1 (never a public registry).
 
 mod auth;
+mod cache;
 mod cli_errors;
 mod discovery;
 mod formats;

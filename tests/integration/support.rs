@@ -18,12 +18,21 @@ pub struct Run {
     pub stderr: String,
 }
 
-/// Runs `nuccrawl` with `args`, no standard input, and waits.
+/// Runs `nuccrawl` with `args`, no standard input, and waits. Its default cache
+/// directory is a fresh empty folder, so runs never share a cache unless they pass
+/// `--cache-dir`.
 pub fn nuccrawl(args: &[&str]) -> Run {
+    let cache_home = tempfile::tempdir().expect("temporary cache home");
+    nuccrawl_with_env(args, &[("XDG_CACHE_HOME", cache_home.path().as_os_str())])
+}
+
+/// Runs `nuccrawl` with `args` and extra environment variables, and waits.
+pub fn nuccrawl_with_env(args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_nuccrawl"))
         .args(args)
         .stdin(Stdio::null())
         .env_remove("RUST_LOG")
+        .envs(env.iter().copied())
         .output()
         .expect("nuccrawl runs");
     Run {
@@ -91,6 +100,8 @@ pub fn nuccrawl_with(args: &[&str], env: &[(&str, &str)], stdin: Option<&[u8]>) 
     command
         .args(args)
         .env_remove("RUST_LOG")
+        // The default cache lives under HOME then, so it starts empty for each run.
+        .env_remove("XDG_CACHE_HOME")
         .env("HOME", home.path())
         .stdin(if stdin.is_some() {
             Stdio::piped()

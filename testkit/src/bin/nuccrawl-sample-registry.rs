@@ -7,6 +7,13 @@
 //!     the registry is stopped on the way out.
 //! nuccrawl-sample-registry seed ADDR
 //!     push the samples to an already running registry at ADDR (127.0.0.1:PORT).
+//! nuccrawl-sample-registry bulk --state-dir DIR --repos N --tags-per-repo M
+//!                               --tags-per-image K --delay-ms D
+//!     start a registry, push N × M generated tags, K per image (see testkit's `bulk`),
+//!     put the
+//!     latency proxy (D ms per request) in front of it, write DIR/bulk.json
+//!     (what was pushed), DIR/proxy-addr, then DIR/addr; keep DIR/proxy-counts.json
+//!     (requests seen by the proxy, by kind) up to date; run until stdin closes.
 //! ```
 
 use std::io::Read as _;
@@ -14,10 +21,18 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context as _};
+use std::time::{Duration, Instant};
+
+use nuccrawl_testkit::bulk::load_bulk;
+use nuccrawl_testkit::latency_proxy::{parse_delay, LatencyProxy};
 use nuccrawl_testkit::{load_samples, load_shared, LocalRegistry, Samples};
 
 const USAGE: &str = "usage: nuccrawl-sample-registry serve --state-dir DIR [--shared]\n       \
-nuccrawl-sample-registry seed ADDR";
+nuccrawl-sample-registry seed ADDR\n       \
+nuccrawl-sample-registry bulk --state-dir DIR --repos N --tags-per-repo M \
+--tags-per-image K --delay-ms D";
+/// How often the proxy's counts are written out for scripts to read.
+const COUNTS_EVERY: Duration = Duration::from_millis(100);
 
 fn main() -> ExitCode {
     match run(std::env::args().skip(1).collect()) {
@@ -43,6 +58,9 @@ fn run(args: Vec<String>) -> anyhow::Result<()> {
         }
         ["serve", "--state-dir", dir] => serve(PathBuf::from(dir), false),
         ["serve", "--state-dir", dir, "--shared"] => serve(PathBuf::from(dir), true),
+        ["bulk", "--state-dir", dir, "--repos", n, "--tags-per-repo", m, "--tags-per-image", k, "--delay-ms", d] => {
+            bulk(PathBuf::from(dir), [n, m, k], d)
+        }
         _ => bail!("{USAGE}"),
     }
 }
@@ -63,6 +81,55 @@ fn serve(dir: PathBuf, shared: bool) -> anyhow::Result<()> {
     eprintln!(
         "registry ready at {}; close stdin to stop it",
         registry.addr()
+    );
+    let mut sink = Vec::new();
+    let _ = std::io::stdin().read_to_end(&mut sink);
+    drop(registry);
+    let _ = std::fs::remove_file(dir.join("addr"));
+    Ok(())
+}
+
+/// `shape` is `[repos, tags per repo, tags per image]`, as given.
+fn bulk(dir: PathBuf, shape: [&str; 3], delay: &str) -> anyhow::Result<()> {
+    let [repos, tags, per_image] = shape;
+    let repos: usize = repos.parse().context("--repos")?;
+    let tags: usize = tags.parse().context("--tags-per-repo")?;
+    let per_image: usize = per_image.parse().context("--tags-per-image")?;
+    let delay = parse_delay(delay)?;
+    std::fs::create_dir_all(&dir)?;
+    let registry = LocalRegistry::start()?;
+    std::fs::write(dir.join("registry-pid"), registry.pid().to_string())?;
+    std::fs::write(dir.join("pid"), std::process::id().to_string())?;
+    let started = Instant::now();
+    let stats =
+        load_bulk(&registry.addr(), repos, tags, per_image).context("pushing bulk content")?;
+    eprintln!(
+        "pushed {} tags in {} repositories ({} manifests, {} configs) in {:.1}s",
+        stats.tags,
+        stats.repos,
+        stats.manifests,
+        stats.configs,
+        started.elapsed().as_secs_f64()
+    );
+    std::fs::write(dir.join("bulk.json"), serde_json::to_vec_pretty(&stats)?)?;
+    let proxy = LatencyProxy::start(&registry.addr(), delay)?;
+    std::fs::write(dir.join("proxy-addr"), proxy.addr())?;
+    let counts_path = dir.join("proxy-counts.json");
+    let writer = proxy.clone();
+    std::thread::spawn(move || loop {
+        let tmp = counts_path.with_extension("tmp");
+        let json = serde_json::to_vec(&writer.counts()).unwrap_or_default();
+        if std::fs::write(&tmp, json).is_ok() {
+            let _ = std::fs::rename(&tmp, &counts_path);
+        }
+        std::thread::sleep(COUNTS_EVERY);
+    });
+    std::fs::write(dir.join("addr"), registry.addr())?;
+    eprintln!(
+        "registry at {}, latency proxy ({} ms) at {}; close stdin to stop",
+        registry.addr(),
+        delay.as_millis(),
+        proxy.addr()
     );
     let mut sink = Vec::new();
     let _ = std::io::stdin().read_to_end(&mut sink);
