@@ -46,6 +46,8 @@ pub struct Graph {
     pub nodes: HashMap<Digest, Node>,
     /// Index entries skipped without fetching (attestations, artifacts), by digest.
     pub skipped_entries: BTreeMap<Digest, SkipKind>,
+    /// Index entries whose stated platform `--platform` rules out, never fetched.
+    pub filtered: BTreeSet<Digest>,
 }
 
 /// An image reached from the roots, with every tag that reaches it.
@@ -64,7 +66,8 @@ pub struct Reached<'g> {
 }
 
 /// Fetches every manifest reachable from `roots`, `concurrency` at a time, through
-/// the cache.
+/// the cache. Index entries whose platform `rules_out` are not followed: on Docker Hub
+/// every platform manifest fetched counts against the pull limit.
 pub async fn build(
     client: &RegistryClient,
     cache: &Cache,
@@ -72,6 +75,7 @@ pub async fn build(
     roots: impl IntoIterator<Item = Digest>,
     prefetched: HashMap<Digest, (Bytes, Option<String>)>,
     concurrency: usize,
+    rules_out: &(dyn Fn(&Platform) -> bool + Sync),
 ) -> Graph {
     let mut graph = Graph::default();
     let mut prefetched = prefetched;
@@ -99,9 +103,16 @@ pub async fn build(
             .collect()
             .await;
         let mut next = BTreeSet::new();
-        for (digest, (node, skipped)) in fetched {
+        for (digest, (mut node, skipped)) in fetched {
             graph.skipped_entries.extend(skipped);
-            if let Node::Index(children) = &node {
+            if let Node::Index(children) = &mut node {
+                children.retain(|(child, platform)| {
+                    let keep = !platform.as_ref().is_some_and(rules_out);
+                    if !keep {
+                        graph.filtered.insert(child.clone());
+                    }
+                    keep
+                });
                 for (child, _) in children {
                     if !graph.nodes.contains_key(child) && child != &digest {
                         next.insert(child.clone());

@@ -108,8 +108,12 @@ pub async fn crawl(
         roots.keys().cloned(),
         prefetched,
         concurrency,
+        &|platform| {
+            !config.platforms.is_empty() && config.platforms.iter().all(|f| f.rules_out(platform))
+        },
     )
     .await;
+    out.summary.filtered_by_platform += graph.filtered.len() as u64;
     for (digest, node) in &graph.nodes {
         match node {
             Node::Skipped(kind) => out.summary.skip(kind.label()),

@@ -202,6 +202,24 @@ impl PlatformFilter {
         self.variant.as_deref()
     }
 
+    /// True when an index entry's stated `platform` cannot be the one this filter asks
+    /// for, so the manifest need not be fetched. Only what the entry states counts: an
+    /// entry without OS or architecture, or without a variant when the filter names one,
+    /// is not ruled out (the config may still supply it).
+    pub fn rules_out(&self, platform: &Platform) -> bool {
+        let platform = normalize(platform);
+        let differs = |stated: Option<&str>, wanted: Option<&str>| match (stated, wanted) {
+            (Some(s), Some(w)) => s != w,
+            _ => false,
+        };
+        differs(platform.os.as_deref(), Some(self.os.as_str()))
+            || differs(
+                platform.architecture.as_deref(),
+                Some(self.architecture.as_str()),
+            )
+            || differs(platform.variant.as_deref(), self.variant.as_deref())
+    }
+
     /// True when `platform` (normalised first) is the one this filter asks for.
     pub fn matches(&self, platform: &Platform) -> bool {
         let platform = normalize(platform);

@@ -192,3 +192,23 @@ fn filter_matching() {
     assert!(arm_v7.matches(&platform("linux", "arm", Some("armv7"))));
     assert!(!arm_v7.matches(&Platform::default()));
 }
+
+#[test]
+fn rules_out_only_what_an_entry_states() {
+    let filter: PlatformFilter = "linux/arm/v7".parse().unwrap();
+    let entry = |os: Option<&str>, arch: Option<&str>, variant: Option<&str>| Platform {
+        os: os.map(str::to_owned),
+        architecture: arch.map(str::to_owned),
+        variant: variant.map(str::to_owned),
+        ..Platform::default()
+    };
+    assert!(filter.rules_out(&entry(Some("linux"), Some("amd64"), None)));
+    assert!(filter.rules_out(&entry(Some("linux"), Some("arm"), Some("v6"))));
+    assert!(filter.rules_out(&entry(Some("windows"), Some("arm"), Some("v7"))));
+    assert!(!filter.rules_out(&entry(Some("linux"), Some("arm"), Some("v7"))));
+    assert!(
+        !filter.rules_out(&entry(Some("linux"), Some("arm"), None)),
+        "config may say v7"
+    );
+    assert!(!filter.rules_out(&entry(None, None, None)));
+}

@@ -157,7 +157,24 @@ fn tag_platform_and_single_reference_filters() {
     assert_eq!(read_assets(&out).assets[0].image_tags, ["latest"]);
 
     let multi = format!("{addr}/samples/multi");
-    nuccrawl_expect(&[&multi, "--platform", "linux/arm64", "-o", out_s], 0);
+    let report = temp_path(&dir, "report.json");
+    let report_s = report.to_str().unwrap();
+    nuccrawl_expect(
+        &[
+            &multi,
+            "--platform",
+            "linux/arm64",
+            "-o",
+            out_s,
+            "--report",
+            report_s,
+        ],
+        0,
+    );
+    // The index and the arm64 manifest only: other platforms are ruled out by their entry.
+    let requests = read_report(&report)["requests"].clone();
+    assert_eq!(requests["manifest_get"], 2, "{requests}");
+    assert_eq!(requests["blob_get"], 1, "{requests}");
     let file = read_assets(&out);
     assert_eq!(file.assets.len(), 1);
     assert_eq!(file.assets[0].image_platform_arch.as_deref(), Some("arm64"));
