@@ -2,10 +2,15 @@
 //! half-written one: write a temporary file beside it, flush it to disk, then rename it
 //! over the old one. Any error before the rename leaves the old file untouched and
 //! removes the temporary file.
+//!
+//! The rename replaces a regular file only. A symlink is followed, so the file it points
+//! at is replaced and the link stays; an existing file keeps its permission bits; and a
+//! path that is not a regular file (`/dev/null`, `/dev/stdout`, a FIFO) is written into
+//! as it is, since there is nothing there to replace atomically.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use tempfile::NamedTempFile;
 
@@ -22,12 +27,24 @@ pub fn write_atomically(path: &Path, file: &AssetFile, format: Format) -> Result
     write_inner(path, file, format).map_err(|e| e.at(path))
 }
 
+/// Symlinks followed before giving up: the limit Linux itself applies (ELOOP).
+const MAX_SYMLINKS: usize = 40;
+
 fn write_inner(path: &Path, file: &AssetFile, format: Format) -> Result<(), OutputError> {
+    let target = follow_symlinks(path)?;
+    let path = target.as_path();
+    let existing = std::fs::metadata(path).ok();
+    if existing.as_ref().is_some_and(|m| !m.is_file()) {
+        return write_in_place(path, file, format);
+    }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
     let temp = temp_file_in(dir)?;
+    if let Some(meta) = &existing {
+        temp.as_file().set_permissions(meta.permissions())?;
+    }
     let mut out = BufWriter::new(temp);
     encode(file, format, &mut out)?;
     out.flush()?;
@@ -36,6 +53,35 @@ fn write_inner(path: &Path, file: &AssetFile, format: Format) -> Result<(), Outp
     temp.persist(path).map_err(|e| e.error)?;
     sync_dir(dir);
     tracing::debug!(path = %path.display(), assets = file.assets.len(), "wrote asset file");
+    Ok(())
+}
+
+/// The path a chain of symlinks ends at (which need not exist yet).
+fn follow_symlinks(path: &Path) -> std::io::Result<PathBuf> {
+    let mut current = path.to_path_buf();
+    for _ in 0..MAX_SYMLINKS {
+        match std::fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let link = std::fs::read_link(&current)?;
+                current = match current.parent() {
+                    Some(dir) if link.is_relative() => dir.join(link),
+                    _ => link,
+                };
+            }
+            _ => return Ok(current),
+        }
+    }
+    Err(std::io::Error::other(format!(
+        "more than {MAX_SYMLINKS} symlinks"
+    )))
+}
+
+/// Writes into a device, FIFO or socket as it is: it cannot be replaced by a rename.
+fn write_in_place(path: &Path, file: &AssetFile, format: Format) -> Result<(), OutputError> {
+    let mut out = BufWriter::new(std::fs::OpenOptions::new().write(true).open(path)?);
+    encode(file, format, &mut out)?;
+    out.flush()?;
+    tracing::debug!(path = %path.display(), "wrote asset file in place (not a regular file)");
     Ok(())
 }
 
@@ -117,5 +163,64 @@ mod tests {
         let path = dir.path().join("nope/assets.json");
         let err = write_atomically(&path, &tricky_file(), Format::Json).unwrap_err();
         assert!(err.to_string().contains("nope/assets.json"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlink_is_followed_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.json");
+        std::fs::write(&real, "old").unwrap();
+        let link = dir.path().join("link.json");
+        std::os::unix::fs::symlink("real.json", &link).unwrap();
+        write_atomically(&link, &tricky_file(), Format::Json).unwrap();
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        let written = decode(&std::fs::read(&real).unwrap(), Format::Json).unwrap();
+        assert_eq!(written, tricky_file());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn existing_permissions_are_kept() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("private.json");
+        std::fs::write(&path, "old").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        write_atomically(&path, &tricky_file(), Format::Json).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_written_into_not_replaced() {
+        use std::io::Read as _;
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe.json");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success(), "mkfifo");
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || {
+                let mut text = Vec::new();
+                File::open(fifo).unwrap().read_to_end(&mut text).unwrap();
+                text
+            })
+        };
+        write_atomically(&fifo, &tricky_file(), Format::Json).unwrap();
+        let text = reader.join().unwrap();
+        assert_eq!(decode(&text, Format::Json).unwrap(), tricky_file());
+        use std::os::unix::fs::FileTypeExt as _;
+        assert!(std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo());
     }
 }
