@@ -54,7 +54,8 @@ pub async fn crawl(config: &Config, printer: &Printer) -> anyhow::Result<u8> {
     }
     if outcome.nothing_done() {
         printer.summary(&outcome.summary, None);
-        printer.notice("nothing could be crawled; no output written");
+        printer
+            .notice("nothing could be crawled; no output written, the previous file is untouched");
         return Ok(EXIT_FATAL);
     }
     let file = AssetFile::new(outcome.assets);
@@ -97,7 +98,7 @@ pub fn validate(path: &Path, format: Option<FormatArg>, printer: &Printer) -> an
     let format: Format = resolve_format(Some(&path.to_path_buf()), format)?;
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     let file = output::decode(&bytes, format)
-        .with_context(|| format!("{} is not a readable {format:?} asset file", path.display()))?;
+        .with_context(|| format!("{} is not a readable {format} asset file", path.display()))?;
     let violations = validate_file(&file);
     printer.validation(&path.display().to_string(), file.assets.len(), &violations);
     Ok(if violations.is_empty() {

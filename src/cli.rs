@@ -9,7 +9,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub const EXIT_CODES_HELP: &str = "\
 Exit codes:
   0  everything asked for was crawled and written
-  1  nothing could be done (bad arguments or files, registry unreachable, output unwritable)
+  1  nothing could be done (bad arguments or files, registry unreachable, output unwritable,
+     or failures and no image at all); no output is written
   2  some repositories or tags failed; the output file holds everything else. Also when
      the run stopped early: --timeout reached or a rate limit spent (--on-rate-limit
      stop), with the file holding what was finished; or --fail-fast, which writes no
@@ -142,15 +143,18 @@ pub struct NetworkArgs {
     pub concurrency: u16,
 
     /// Seconds to wait for a connection.
-    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..))]
     pub connect_timeout: u64,
 
     /// Seconds to wait for one response.
-    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..))]
     pub request_timeout: u64,
 
     /// Attempts per request for transient faults (429, 408, 5xx, dropped connections, timeouts).
-    #[arg(long, value_name = "N", default_value_t = 5)]
+    #[arg(long, value_name = "N", default_value_t = 5,
+          value_parser = clap::value_parser!(u32).range(1..=100))]
     pub max_attempts: u32,
 }
 
@@ -161,7 +165,7 @@ pub struct VerbosityArgs {
     #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
 
-    /// Say more: -v request counts and decisions, -vv per request, -vvv wire detail.
+    /// Say more: -v request counts, -vv decisions and retries, -vvv every request.
     ///
     /// Credentials and tokens are never logged at any level.
     #[arg(short, long, action = clap::ArgAction::Count)]

@@ -32,6 +32,16 @@ pub enum ConfigError {
     /// A `--platform` value did not parse.
     #[error("bad --platform `{value}`: {reason}")]
     Platform { value: String, reason: String },
+    /// A `--tags` or `--exclude-tags` glob does not compile.
+    #[error("bad {flag} `{value}`: {reason}")]
+    TagGlob {
+        /// The flag.
+        flag: &'static str,
+        /// The glob as given.
+        value: String,
+        /// Why it does not compile.
+        reason: String,
+    },
     /// A `--plain-http` value is not a host.
     #[error("bad --plain-http `{0}`: expected HOST or HOST:PORT")]
     PlainHttp(String),
@@ -132,6 +142,15 @@ impl Config {
         for host in &cli.network.plain_http {
             if !is_host_port(host) {
                 return Err(ConfigError::PlainHttp(host.clone()));
+            }
+        }
+        if let (Some(out), Some(report)) = (&cli.output.output, &cli.output.report) {
+            if out == report {
+                return Err(ConfigError::Destination {
+                    flag: "--report",
+                    path: report.clone(),
+                    reason: "it is also the -o output file".into(),
+                });
             }
         }
         for (flag, path) in [
@@ -310,8 +329,8 @@ impl TagFilter {
     /// Compiles the include and exclude globs; an empty include list keeps every tag.
     pub fn new(include: &[String], exclude: &[String]) -> Result<Self, ConfigError> {
         Ok(TagFilter {
-            include: glob_set(include)?,
-            exclude: glob_set(exclude)?,
+            include: glob_set("--tags", include)?,
+            exclude: glob_set("--exclude-tags", exclude)?,
         })
     }
 
@@ -322,20 +341,23 @@ impl TagFilter {
     }
 }
 
-fn glob_set(globs: &[String]) -> Result<Option<GlobSet>, ConfigError> {
+fn glob_set(flag: &'static str, globs: &[String]) -> Result<Option<GlobSet>, ConfigError> {
     if globs.is_empty() {
         return Ok(None);
     }
+    let bad = |value: &str, reason: String| ConfigError::TagGlob {
+        flag,
+        value: value.to_owned(),
+        reason,
+    };
     let mut builder = GlobSetBuilder::new();
     for g in globs {
-        builder.add(tag_glob(g)?.glob().clone());
+        let glob = tag_glob(g).map_err(|e| bad(g, e.to_string()))?;
+        builder.add(glob.glob().clone());
     }
-    let set = builder.build().map_err(|e| {
-        ConfigError::Target(crate::reference::ReferenceError::BadPattern {
-            target: globs.join(","),
-            reason: e.to_string(),
-        })
-    })?;
+    let set = builder
+        .build()
+        .map_err(|e| bad(&globs.join(","), e.to_string()))?;
     Ok(Some(set))
 }
 

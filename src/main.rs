@@ -1,6 +1,7 @@
 //! The `nuccrawl` binary: parse arguments, set up logging and the runtime, run, and turn
 //! the outcome into an exit code. Errors are printed once, with their cause chain.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -59,8 +60,10 @@ fn init_logging(verbose: u8, quiet: bool) {
         (false, _) => format!("nuccrawl=trace,{HTTP_STACK_CAP},debug"),
     };
     let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new(level));
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colour)
         .with_writer(std::io::stderr)
         .init();
 }

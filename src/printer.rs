@@ -24,10 +24,10 @@ impl Printer {
         if !self.quiet {
             let _ = writeln!(
                 err,
-                "nuccrawl: {} repositories, {} tags, {} images{}",
-                summary.repositories,
-                summary.tags,
-                summary.images,
+                "nuccrawl: {}, {}, {}{}",
+                count(summary.repositories, "repository", "repositories"),
+                count(summary.tags, "tag", "tags"),
+                count(summary.images, "image", "images"),
                 written_to
                     .map(|p| format!(" written to {p}"))
                     .unwrap_or_default()
@@ -77,13 +77,18 @@ impl Printer {
         }
         if violations.is_empty() {
             if !self.quiet {
-                let _ = writeln!(err, "{path}: valid ({assets} assets)");
+                let _ = writeln!(
+                    err,
+                    "{path}: valid ({})",
+                    count(assets as u64, "asset", "assets")
+                );
             }
         } else {
             let _ = writeln!(
                 err,
-                "{path}: {} violations in {assets} assets",
-                violations.len()
+                "{path}: {} in {}",
+                count(violations.len() as u64, "violation", "violations"),
+                count(assets as u64, "asset", "assets")
             );
         }
     }
@@ -102,4 +107,9 @@ impl Printer {
     pub fn notice(&self, message: &str) {
         let _ = writeln!(std::io::stderr().lock(), "nuccrawl: {message}");
     }
+}
+
+/// `1 image`, `2 images`.
+fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -59,6 +59,12 @@ pub enum ReferenceError {
     /// The registry host is malformed.
     #[error("`{0}`: registry must be a host name with an optional port")]
     BadRegistry(String),
+    /// A registry was named without a repository or pattern.
+    #[error(
+        "`{0}` names a registry, not a repository: crawl all of it with `{0}/**`, or name a \
+         repository (`{0}/team/app`)"
+    )]
+    RegistryOnly(String),
 }
 
 /// A registry as written in output and as contacted on the network.
@@ -154,7 +160,7 @@ pub fn is_host_port(s: &str) -> bool {
             None => (s, None),
         },
     };
-    let port_ok = port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.parse::<u16>().is_ok());
+    let port_ok = port.is_none_or(|p| p.len() <= 5 && p.parse::<u16>().is_ok_and(|n| n != 0));
     port_ok && (host.parse::<IpAddr>().is_ok() || is_dns_name(host))
 }
 
@@ -167,6 +173,18 @@ fn is_dns_name(host: &str) -> bool {
             && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
     };
     !host.is_empty() && host.len() <= 253 && host.split('.').all(label_ok)
+}
+
+/// Whether a target without a repository path is a registry host: Docker would read
+/// `registry.internal:5000` as `docker.io/library/registry.internal` at tag `5000`, which
+/// is never what a user crawling their registry means.
+fn looks_like_bare_registry(input: &str) -> bool {
+    let input = input.strip_suffix('/').unwrap_or(input);
+    if input.contains('/') || input.contains('@') {
+        return false;
+    }
+    let host = host_without_port(input);
+    host == "localhost" || host.contains('.') || host.parse::<IpAddr>().is_ok()
 }
 
 /// What to take from one repository.
@@ -266,6 +284,11 @@ impl FromStr for Target {
     fn from_str(input: &str) -> Result<Self, Self::Err> {
         if input.is_empty() {
             return Err(ReferenceError::Empty);
+        }
+        if looks_like_bare_registry(input) {
+            return Err(ReferenceError::RegistryOnly(
+                input.trim_end_matches('/').to_owned(),
+            ));
         }
         let (registry, rest) = split_registry(input)?;
         let (path, selector) = split_selector(input, rest)?;
@@ -491,6 +514,25 @@ mod tests {
             panic!("expected a pattern")
         };
         assert_eq!(pattern.as_str(), "library/*");
+    }
+
+    #[test]
+    fn a_bare_registry_is_refused_with_a_hint() {
+        for input in [
+            "127.0.0.1:5000",
+            "localhost:5000",
+            "registry.internal:5000",
+            "ghcr.io/",
+        ] {
+            let err = input.parse::<Target>().unwrap_err();
+            assert!(
+                matches!(err, ReferenceError::RegistryOnly(_)),
+                "{input}: {err}"
+            );
+            assert!(err.to_string().contains("/**"), "{err}");
+        }
+        assert!("alpine:3.19".parse::<Target>().is_ok());
+        assert!("127.0.0.1:0/app".parse::<Target>().is_err(), "port 0");
     }
 
     #[test]

@@ -50,10 +50,10 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// Whether nothing at all could be crawled (every target failed before a repository
-    /// was read), which is exit code 1 rather than 2.
+    /// Whether the run failed and has no image to show for it: exit code 1 rather than
+    /// 2, and the previous output file is kept rather than replaced by an empty one.
     pub fn nothing_done(&self) -> bool {
-        self.summary.repositories == 0 && !self.summary.failures.is_empty()
+        self.assets.is_empty() && !self.summary.failures.is_empty()
     }
 }
 
@@ -156,6 +156,7 @@ async fn crawl_targets(
                     registry,
                     repo: repo.clone(),
                     selector: selector.clone(),
+                    listed: false,
                 });
             }
             Target::Pattern { pattern, .. } => {
@@ -177,11 +178,20 @@ async fn crawl_targets(
                             count = repos.len(),
                             "repositories matched"
                         );
+                        if repos.is_empty() {
+                            // A typo in a nightly job must not publish an empty inventory.
+                            let reason = format!("no repository matches `{}`", pattern.as_str());
+                            outcome
+                                .summary
+                                .failures
+                                .push(registry_failure(&registry, reason));
+                        }
                         let repos = valid_names(&registry, repos, &mut outcome.summary);
                         jobs.extend(repos.into_iter().map(|repo| RepoJob {
                             registry: registry.clone(),
                             repo,
                             selector: Selector::AllTags,
+                            listed: true,
                         }));
                     }
                     Err(reason) => {
@@ -291,18 +301,24 @@ fn valid_names(registry: &Registry, repos: Vec<String>, summary: &mut Summary) -
         .collect()
 }
 
-/// A repository asked for whole makes single-tag or single-digest jobs on it redundant.
+/// A repository asked for whole makes single-tag or single-digest jobs on it redundant,
+/// and a repository both listed by a pattern and named by the user is crawled once.
 fn drop_subsumed(jobs: BTreeSet<RepoJob>) -> Vec<RepoJob> {
     let whole: BTreeSet<(Registry, String)> = jobs
         .iter()
         .filter(|j| j.selector == Selector::AllTags)
         .map(|j| (j.registry.clone(), j.repo.clone()))
         .collect();
+    let mut seen = BTreeSet::new();
+    // Listed jobs sort after named ones (`listed: true`); keep the listed one of a pair,
+    // since it knows the registry vouched for the repository.
     jobs.into_iter()
+        .rev()
         .filter(|j| {
             j.selector == Selector::AllTags
                 || !whole.contains(&(j.registry.clone(), j.repo.clone()))
         })
+        .filter(|j| seen.insert((j.registry.clone(), j.repo.clone(), j.selector.clone())))
         .collect()
 }
 

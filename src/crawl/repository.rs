@@ -19,7 +19,7 @@ use crate::image::manifest::skip_kind_for_tag;
 use crate::image::Digest;
 use crate::progress::Reporter;
 use crate::reference::{tag_problem, Registry, Selector};
-use crate::registry::RegistryClient;
+use crate::registry::{RegistryClient, RegistryError};
 
 /// Upper bound on a config blob: real configs are a few KiB; the largest seen in the
 /// wild (long histories, big label sets) stay well under 1 MiB.
@@ -34,6 +34,9 @@ pub struct RepoJob {
     pub repo: String,
     /// What to take from it.
     pub selector: Selector,
+    /// Whether the registry listed it (catalog or vendor API) rather than the user
+    /// naming it: a listed repository whose tag list is "not found" has no tags.
+    pub listed: bool,
 }
 
 /// What one repository gave.
@@ -217,10 +220,18 @@ async fn list_tags(
     let listed = match &job.selector {
         Selector::Tag(tag) => return Ok(vec![tag.clone()]),
         Selector::Digest(_) => return Ok(Vec::new()),
-        Selector::AllTags => client
-            .tags(&job.repo)
-            .await
-            .map_err(|e| format!("{}: listing tags: {}", e.kind(), reason::chain(&e)))?,
+        Selector::AllTags => match client.tags(&job.repo).await {
+            Ok(tags) => tags,
+            // Distribution answers NAME_UNKNOWN for a repository holding only untagged
+            // manifests, though its catalog lists it.
+            Err(RegistryError::NotFound { .. }) if job.listed => {
+                debug!(repo = %job.repo, "listed repository has no tag list: no tags");
+                Vec::new()
+            }
+            Err(e) => {
+                return Err(format!("{}: listing tags: {}", e.kind(), reason::chain(&e)));
+            }
+        },
     };
     let mut kept = Vec::with_capacity(listed.len());
     for tag in listed.into_iter().collect::<BTreeSet<_>>() {

@@ -24,6 +24,24 @@ fn bad_targets_and_flags_are_named_and_exit_1() {
             "not a host",
         ),
         (vec!["127.0.0.1:5/app@sha256:1234"], "sha256:1234"),
+        (vec!["127.0.0.1:5000"], "127.0.0.1:5000/**"),
+        (vec!["registry.internal:5000"], "registry.internal:5000/**"),
+        (vec!["127.0.0.1:5/app", "--tags", "["], "--tags"),
+        (
+            vec!["127.0.0.1:5/app", "--request-timeout", "0"],
+            "request-timeout",
+        ),
+        (vec!["127.0.0.1:5/app", "--concurrency", "0"], "concurrency"),
+        (
+            vec![
+                "127.0.0.1:5/app",
+                "-o",
+                "same.json",
+                "--report",
+                "same.json",
+            ],
+            "same.json",
+        ),
     ] {
         let run = nuccrawl(&args);
         assert_eq!(run.code, 1, "{args:?}: {}", run.stderr);
@@ -134,4 +152,66 @@ fn unwritable_output_and_report_are_named_before_any_request() {
         "requests were sent: {:?}",
         fake.requests()
     );
+}
+
+#[test]
+fn a_run_with_failures_and_no_image_keeps_the_previous_file() {
+    let registry = LocalRegistry::start().expect("registry starts");
+    load_samples(&registry.addr()).expect("samples load");
+    let dir = tempfile::tempdir().unwrap();
+    let out = temp_path(&dir, "assets.json");
+    std::fs::write(&out, "previous good inventory").unwrap();
+    let out_s = out.to_str().unwrap();
+    for target in ["samples/alpine:no-such-tag", "nomatch/*"] {
+        let target = format!("{}/{target}", registry.addr());
+        let run = nuccrawl(&[&target, "-o", out_s]);
+        assert_eq!(run.code, 1, "{target}: {}", run.stderr);
+        assert_eq!(
+            std::fs::read_to_string(&out).unwrap(),
+            "previous good inventory"
+        );
+    }
+    let run = nuccrawl(&[&format!("{}/nomatch/*", registry.addr()), "-o", out_s]);
+    assert!(
+        run.stderr.contains("no repository matches `nomatch/*`"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_listed_repository_without_tags_is_not_a_failure() {
+    use nuccrawl_testkit::images::{gzip_tar, media, Blob, ConfigBuilder, ManifestBuilder};
+    let registry = LocalRegistry::start().expect("registry starts");
+    let addr = registry.addr();
+    nuccrawl_testkit::fakes::push_small_image(&addr, "tagged/app", "v1").unwrap();
+    // Pushed by digest only: the catalog lists it, its tag list answers NAME_UNKNOWN.
+    let layer = gzip_tar(&[("etc/untagged", b"x".as_slice())]).unwrap();
+    let config = ConfigBuilder::new("linux", "amd64")
+        .layer_step("COPY x /etc/untagged", &layer.diff_id)
+        .build();
+    let image = ManifestBuilder::docker(Blob::new(media::DOCKER_CONFIG, config))
+        .layer(Blob::new(media::DOCKER_LAYER_GZIP, layer.gzipped))
+        .build();
+    nuccrawl_testkit::push::push_image(&addr, "untagged/app", &image.digest(), &image, None)
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = temp_path(&dir, "assets.json");
+    let report = temp_path(&dir, "report.json");
+    let target = format!("{addr}/**");
+    nuccrawl_expect(
+        &[
+            &target,
+            "-o",
+            out.to_str().unwrap(),
+            "--report",
+            report.to_str().unwrap(),
+        ],
+        0,
+    );
+    assert_eq!(read_report(&report)["repositories"], 2);
+    assert_eq!(read_assets(&out).assets.len(), 1);
+    // Named by the user, the same repository's missing tag list is a failure.
+    let named = format!("{addr}/untagged/app");
+    assert_eq!(nuccrawl(&[&named, "-o", out.to_str().unwrap()]).code, 1);
 }
