@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 use tracing::debug;
 
 use super::media_type;
+use super::wire::json_kind;
 
 /// The parts of an image config nuccrawl reads.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -119,18 +120,6 @@ fn history(root: &Map<String, Value>) -> Vec<String> {
         .iter()
         .filter_map(|e| e.get("created_by")?.as_str().map(str::to_owned))
         .collect()
-}
-
-/// The JSON type name of a value, for messages.
-fn json_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use tracing::debug;
 use super::digest::DigestError;
 use super::media_type as mt;
 use super::skip::{config_kind, content_kind, kind_of_artifact_type};
-use super::wire::{RawDescriptor, RawManifest};
+use super::wire::{json_kind, RawDescriptor, RawManifest};
 use super::{Digest, Platform};
 
 pub use super::skip::{skip_kind_for_tag, SkipKind};
@@ -364,18 +364,6 @@ fn field_at_fault(value: &Value) -> Option<String> {
             .is_err()
             .then(|| key.clone())
     })
-}
-
-/// The JSON type name of a value, for error messages.
-fn json_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
 }
 
 #[cfg(test)]

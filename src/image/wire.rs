@@ -88,3 +88,15 @@ impl From<RawPlatform> for Platform {
         }
     }
 }
+
+/// The JSON type name of a value, for messages ("array, not an object").
+pub(crate) fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
