@@ -12,6 +12,7 @@ use std::io::Write;
 
 use csv::{ReaderBuilder, StringRecord, Terminator, WriterBuilder};
 
+use super::representable::LIST_SEPARATOR;
 use super::{Format, OutputError};
 use crate::asset::{Asset, AssetFile};
 
@@ -36,8 +37,6 @@ pub(super) const COLUMNS: [&str; 18] = [
     "image_manifest",
     "image_config",
 ];
-/// Separator between the items of a list column.
-const LIST_SEPARATOR: char = ';';
 
 /// Writes `file` as CSV with CR LF line ends (RFC 4180).
 pub(super) fn encode<W: Write>(file: &AssetFile, w: W) -> Result<(), OutputError> {
@@ -45,53 +44,38 @@ pub(super) fn encode<W: Write>(file: &AssetFile, w: W) -> Result<(), OutputError
         .terminator(Terminator::CRLF)
         .from_writer(w);
     out.write_record(COLUMNS)?;
-    for (index, asset) in file.assets.iter().enumerate() {
-        out.write_record(row(file, index, asset)?)?;
+    for asset in &file.assets {
+        out.write_record(row(file, asset))?;
     }
     out.flush()?;
     Ok(())
 }
 
-/// The cells of one asset's row, in [`COLUMNS`] order.
-fn row(file: &AssetFile, index: usize, a: &Asset) -> Result<[String; 18], OutputError> {
+/// The cells of one asset's row, in [`COLUMNS`] order (the caller has checked that
+/// every list can be joined: see `output::representable`).
+fn row(file: &AssetFile, a: &Asset) -> [String; 18] {
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
-    let list = |field, items: &[String]| join(index, field, items);
-    Ok([
+    let list = |items: &[String]| items.join(&LIST_SEPARATOR.to_string());
+    [
         file.nucleus_import_version.clone(),
         file.scan_tool.clone(),
         file.scan_type.clone(),
         a.image_repo.clone(),
         text(&a.image_manifest_digest),
         text(&a.image_config_digest),
-        list("image_tags", &a.image_tags)?,
+        list(&a.image_tags),
         text(&a.image_registry),
-        list("image_secondary_registries", &a.image_secondary_registries)?,
+        list(&a.image_secondary_registries),
         text(&a.image_distro),
         text(&a.image_platform_os),
         text(&a.image_platform_arch),
         text(&a.image_platform_os_version),
-        list("image_platform_os_features", &a.image_platform_os_features)?,
+        list(&a.image_platform_os_features),
         text(&a.image_platform_arch_variant),
-        list(
-            "image_platform_arch_features",
-            &a.image_platform_arch_features,
-        )?,
+        list(&a.image_platform_arch_features),
         text(&a.image_manifest),
         text(&a.image_config),
-    ])
-}
-
-/// Joins a list with `;`, refusing items that hold one (they would split on reading).
-fn join(asset: usize, field: &'static str, items: &[String]) -> Result<String, OutputError> {
-    if let Some(item) = items.iter().find(|i| i.contains(LIST_SEPARATOR)) {
-        return Err(OutputError::Unrepresentable {
-            format: Format::Csv,
-            asset: Some(asset),
-            field,
-            reason: format!("list item {item:?} contains the list separator `;`"),
-        });
-    }
-    Ok(items.join(&LIST_SEPARATOR.to_string()))
+    ]
 }
 
 /// Reads a CSV asset file.
@@ -261,7 +245,7 @@ mod tests {
         assert!(err.to_string().contains("row 2"), "{err}");
         let mut file = tricky_file();
         file.assets[1].image_platform_os_features = vec!["x;y".into()];
-        let err = encode(&file, Vec::new()).unwrap_err();
+        let err = crate::output::encode(&file, Format::Csv, Vec::new()).unwrap_err();
         assert!(
             matches!(
                 err,

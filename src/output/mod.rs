@@ -14,6 +14,7 @@ mod format;
 mod json;
 #[cfg(test)]
 mod proptest_support;
+mod representable;
 mod tidy;
 mod xml;
 
@@ -25,17 +26,40 @@ use crate::asset::AssetFile;
 pub use atomic::write_atomically;
 pub use error::OutputError;
 pub use format::Format;
+pub use representable::{representable, Unrepresentable};
 
 /// The UTF-8 byte-order mark some editors (and spreadsheets saving CSV) put first.
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Writes `file` to `w` in `format`.
 pub fn encode<W: Write>(file: &AssetFile, format: Format, w: W) -> Result<(), OutputError> {
+    check_representable(file, format)?;
     match format {
         Format::Json => json::encode(file, w),
         Format::Xml => xml::encode(file, w),
         Format::Csv => csv::encode(file, w),
     }
+}
+
+/// Refuses `file` when `format` cannot carry one of its assets exactly, naming the asset
+/// by index, repository and manifest digest.
+fn check_representable(file: &AssetFile, format: Format) -> Result<(), OutputError> {
+    for (index, asset) in file.assets.iter().enumerate() {
+        if let Err(problem) = representable(asset, format) {
+            let image = match &asset.image_manifest_digest {
+                Some(digest) => format!("{}@{digest}", asset.image_repo),
+                None => asset.image_repo.clone(),
+            };
+            return Err(OutputError::Unrepresentable {
+                format,
+                asset: Some(index),
+                image: Some(image).filter(|i| !i.is_empty()),
+                field: problem.field,
+                reason: problem.reason,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Reads an asset file in `format`, made by nuccrawl or by hand.
