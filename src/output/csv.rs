@@ -3,9 +3,10 @@
 //! quote or line break are quoted, quotes doubled), so manifest and config bytes,
 //! including CR LF, come back exactly.
 //!
-//! Reading finds columns by header name, so their order does not matter; missing
-//! columns and blank cells are absent values. A file with no rows has no metadata to
-//! read and gets nuccrawl's.
+//! Reading finds columns by header name and reads blank cells as absent values; a header
+//! that is not exactly FORMAT.md's 18 columns in order, a row of another length and an
+//! empty list item are still read but reported as violations. A file with no rows has no
+//! metadata to read and gets nuccrawl's.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -14,7 +15,7 @@ use csv::{ReaderBuilder, StringRecord, Terminator, WriterBuilder};
 
 use super::representable::LIST_SEPARATOR;
 use super::{Format, OutputError};
-use crate::asset::{Asset, AssetFile};
+use crate::asset::{Asset, AssetFile, Violation};
 
 /// The columns, in the order FORMAT.md gives them.
 pub(super) const COLUMNS: [&str; 18] = [
@@ -78,13 +79,31 @@ fn row(file: &AssetFile, a: &Asset) -> [String; 18] {
     ]
 }
 
-/// Reads a CSV asset file.
-pub(super) fn decode(bytes: &[u8]) -> Result<AssetFile, OutputError> {
+/// The `field` of violations about the header row.
+const HEADER: &str = "header row";
+
+/// Reads a CSV asset file, with what it breaks of the CSV encoding.
+pub(super) fn decode(bytes: &[u8]) -> Result<(AssetFile, Vec<Violation>), OutputError> {
     let mut reader = ReaderBuilder::new().flexible(true).from_reader(bytes);
-    let columns = Columns::new(reader.headers()?)?;
+    let header = reader.headers()?.clone();
+    let columns = Columns::new(&header)?;
+    let mut found = header_violations(&header);
     let mut file: Option<AssetFile> = None;
     for (index, record) in reader.records().enumerate() {
         let record = record?;
+        if record.len() != header.len() {
+            let mut v = Violation::new(
+                "row",
+                format!(
+                    "data row {} has {} cells, the header row {}",
+                    index + 1,
+                    record.len(),
+                    header.len()
+                ),
+            );
+            v.asset = Some(index);
+            found.push(v);
+        }
         let cells = Cells {
             record: &record,
             columns: &columns,
@@ -97,9 +116,35 @@ pub(super) fn decode(bytes: &[u8]) -> Result<AssetFile, OutputError> {
         };
         let file = file.get_or_insert(row_meta.clone());
         check_same_metadata(file, &row_meta, index)?;
-        file.assets.push(cells.asset());
+        file.assets.push(cells.asset(index, &mut found));
     }
-    Ok(file.unwrap_or_else(|| AssetFile::new(Vec::new())))
+    Ok((file.unwrap_or_else(|| AssetFile::new(Vec::new())), found))
+}
+
+/// The header must be FORMAT.md's columns, each once, unpadded and in order.
+fn header_violations(header: &StringRecord) -> Vec<Violation> {
+    let mut found = Vec::new();
+    let names: Vec<&str> = header.iter().collect();
+    for (i, name) in names.iter().enumerate() {
+        if names[..i].contains(name) {
+            found.push(Violation::new(
+                HEADER,
+                format!("column {name:?} appears twice"),
+            ));
+        } else if !COLUMNS.contains(name) {
+            found.push(Violation::new(HEADER, format!("unknown column {name:?}")));
+        }
+    }
+    for column in COLUMNS.iter().filter(|c| !names.contains(c)) {
+        found.push(Violation::new(HEADER, format!("missing column {column:?}")));
+    }
+    if found.is_empty() && names != COLUMNS {
+        found.push(Violation::new(
+            HEADER,
+            format!("columns must be in FORMAT.md order: {}", COLUMNS.join(",")),
+        ));
+    }
+    found
 }
 
 /// Every row must carry the same metadata as the first (blank cells are let through).
@@ -164,29 +209,37 @@ impl Cells<'_> {
         Some(self.text(name)).filter(|s| !s.is_empty())
     }
 
-    fn list(&self, name: &str) -> Vec<String> {
+    /// The items of a list cell; empty items are left out and reported.
+    fn list(&self, name: &'static str, index: usize, found: &mut Vec<Violation>) -> Vec<String> {
         let cell = self.text(name);
         if cell.is_empty() {
             return Vec::new();
         }
-        cell.split(LIST_SEPARATOR).map(str::to_owned).collect()
+        let items: Vec<String> = cell.split(LIST_SEPARATOR).map(str::to_owned).collect();
+        if items.iter().any(String::is_empty) {
+            let mut v = Violation::new(name, format!("empty list item in {cell:?}"));
+            v.asset = Some(index);
+            found.push(v);
+        }
+        items.into_iter().filter(|i| !i.is_empty()).collect()
     }
 
-    fn asset(&self) -> Asset {
+    fn asset(&self, index: usize, found: &mut Vec<Violation>) -> Asset {
+        let mut list = |name| self.list(name, index, found);
         Asset {
             image_repo: self.text("image_repo"),
             image_manifest_digest: self.opt("image_manifest_digest"),
             image_config_digest: self.opt("image_config_digest"),
-            image_tags: self.list("image_tags"),
+            image_tags: list("image_tags"),
             image_registry: self.opt("image_registry"),
-            image_secondary_registries: self.list("image_secondary_registries"),
+            image_secondary_registries: list("image_secondary_registries"),
             image_distro: self.opt("image_distro"),
             image_platform_os: self.opt("image_platform_os"),
             image_platform_arch: self.opt("image_platform_arch"),
             image_platform_os_version: self.opt("image_platform_os_version"),
-            image_platform_os_features: self.list("image_platform_os_features"),
+            image_platform_os_features: list("image_platform_os_features"),
             image_platform_arch_variant: self.opt("image_platform_arch_variant"),
-            image_platform_arch_features: self.list("image_platform_arch_features"),
+            image_platform_arch_features: list("image_platform_arch_features"),
             image_manifest: self.opt("image_manifest"),
             image_config: self.opt("image_config"),
         }
@@ -228,7 +281,7 @@ mod tests {
         let text = "image_tags, image_repo ,scan_type,nucleus_import_version,scan_tool\n\
                     a;b,centos,Container Image,1,Asset\n\
                     ,ubuntu\n";
-        let file = tidy(decode(text.as_bytes()).unwrap());
+        let file = tidy(decode(text.as_bytes()).unwrap().0);
         assert_eq!(file.scan_tool, "Asset");
         assert_eq!(file.assets.len(), 2);
         assert_eq!(file.assets[0].image_tags, ["a", "b"]);
@@ -264,7 +317,7 @@ mod tests {
         fn round_trips_any_text(file in asset_file(tricky_text(any::<String>()))) {
             let mut out = Vec::new();
             encode(&file, &mut out).unwrap();
-            prop_assert_eq!(tidy(decode(&out).unwrap()), file);
+            prop_assert_eq!(tidy(decode(&out).unwrap().0), file);
         }
     }
 }
