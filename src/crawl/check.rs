@@ -127,7 +127,7 @@ mod tests {
         let digest = bad.image_manifest_digest.clone();
         let mut summary = Summary::default();
         let kept = checked(vec![bad.clone(), good.clone()], Format::Xml, &mut summary);
-        assert_eq!(kept, [good.clone()]);
+        assert_eq!(kept, std::slice::from_ref(&good));
         assert_eq!(summary.failures.len(), 1, "{:?}", summary.failures);
         let failure = &summary.failures[0];
         assert_eq!(failure.registry, "127.0.0.1:5000");
