@@ -238,7 +238,7 @@ async fn crawl_targets(
         assets.extend(r.assets);
         outcome.summary.merge(r.summary);
     }
-    outcome.assets = check::checked(merge_assets(assets), &mut outcome.summary);
+    outcome.assets = check::checked(merge_assets(assets), config.format, &mut outcome.summary);
     outcome.summary.images = outcome.assets.len() as u64;
     outcome.summary.failures.sort();
 }

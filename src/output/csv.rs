@@ -3,17 +3,19 @@
 //! quote or line break are quoted, quotes doubled), so manifest and config bytes,
 //! including CR LF, come back exactly.
 //!
-//! Reading finds columns by header name, so their order does not matter; missing
-//! columns and blank cells are absent values. A file with no rows has no metadata to
-//! read and gets nuccrawl's.
+//! Reading finds columns by header name and reads blank cells as absent values; a header
+//! that is not exactly FORMAT.md's 18 columns in order, a row of another length and an
+//! empty list item are still read but reported as violations. A file with no rows has no
+//! metadata to read and gets nuccrawl's.
 
 use std::collections::HashMap;
 use std::io::Write;
 
 use csv::{ReaderBuilder, StringRecord, Terminator, WriterBuilder};
 
+use super::representable::LIST_SEPARATOR;
 use super::{Format, OutputError};
-use crate::asset::{Asset, AssetFile};
+use crate::asset::{Asset, AssetFile, Violation};
 
 /// The columns, in the order FORMAT.md gives them.
 pub(super) const COLUMNS: [&str; 18] = [
@@ -36,8 +38,6 @@ pub(super) const COLUMNS: [&str; 18] = [
     "image_manifest",
     "image_config",
 ];
-/// Separator between the items of a list column.
-const LIST_SEPARATOR: char = ';';
 
 /// Writes `file` as CSV with CR LF line ends (RFC 4180).
 pub(super) fn encode<W: Write>(file: &AssetFile, w: W) -> Result<(), OutputError> {
@@ -45,62 +45,65 @@ pub(super) fn encode<W: Write>(file: &AssetFile, w: W) -> Result<(), OutputError
         .terminator(Terminator::CRLF)
         .from_writer(w);
     out.write_record(COLUMNS)?;
-    for (index, asset) in file.assets.iter().enumerate() {
-        out.write_record(row(file, index, asset)?)?;
+    for asset in &file.assets {
+        out.write_record(row(file, asset))?;
     }
     out.flush()?;
     Ok(())
 }
 
-/// The cells of one asset's row, in [`COLUMNS`] order.
-fn row(file: &AssetFile, index: usize, a: &Asset) -> Result<[String; 18], OutputError> {
+/// The cells of one asset's row, in [`COLUMNS`] order (the caller has checked that
+/// every list can be joined: see `output::representable`).
+fn row(file: &AssetFile, a: &Asset) -> [String; 18] {
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
-    let list = |field, items: &[String]| join(index, field, items);
-    Ok([
+    let list = |items: &[String]| items.join(&LIST_SEPARATOR.to_string());
+    [
         file.nucleus_import_version.clone(),
         file.scan_tool.clone(),
         file.scan_type.clone(),
         a.image_repo.clone(),
         text(&a.image_manifest_digest),
         text(&a.image_config_digest),
-        list("image_tags", &a.image_tags)?,
+        list(&a.image_tags),
         text(&a.image_registry),
-        list("image_secondary_registries", &a.image_secondary_registries)?,
+        list(&a.image_secondary_registries),
         text(&a.image_distro),
         text(&a.image_platform_os),
         text(&a.image_platform_arch),
         text(&a.image_platform_os_version),
-        list("image_platform_os_features", &a.image_platform_os_features)?,
+        list(&a.image_platform_os_features),
         text(&a.image_platform_arch_variant),
-        list(
-            "image_platform_arch_features",
-            &a.image_platform_arch_features,
-        )?,
+        list(&a.image_platform_arch_features),
         text(&a.image_manifest),
         text(&a.image_config),
-    ])
+    ]
 }
 
-/// Joins a list with `;`, refusing items that hold one (they would split on reading).
-fn join(asset: usize, field: &'static str, items: &[String]) -> Result<String, OutputError> {
-    if let Some(item) = items.iter().find(|i| i.contains(LIST_SEPARATOR)) {
-        return Err(OutputError::Unrepresentable {
-            format: Format::Csv,
-            asset: Some(asset),
-            field,
-            reason: format!("list item {item:?} contains the list separator `;`"),
-        });
-    }
-    Ok(items.join(&LIST_SEPARATOR.to_string()))
-}
+/// The `field` of violations about the header row.
+const HEADER: &str = "header row";
 
-/// Reads a CSV asset file.
-pub(super) fn decode(bytes: &[u8]) -> Result<AssetFile, OutputError> {
+/// Reads a CSV asset file, with what it breaks of the CSV encoding.
+pub(super) fn decode(bytes: &[u8]) -> Result<(AssetFile, Vec<Violation>), OutputError> {
     let mut reader = ReaderBuilder::new().flexible(true).from_reader(bytes);
-    let columns = Columns::new(reader.headers()?)?;
+    let header = reader.headers()?.clone();
+    let columns = Columns::new(&header)?;
+    let mut found = header_violations(&header);
     let mut file: Option<AssetFile> = None;
     for (index, record) in reader.records().enumerate() {
         let record = record?;
+        if record.len() != header.len() {
+            let mut v = Violation::new(
+                "row",
+                format!(
+                    "data row {} has {} cells, the header row {}",
+                    index + 1,
+                    record.len(),
+                    header.len()
+                ),
+            );
+            v.asset = Some(index);
+            found.push(v);
+        }
         let cells = Cells {
             record: &record,
             columns: &columns,
@@ -113,9 +116,35 @@ pub(super) fn decode(bytes: &[u8]) -> Result<AssetFile, OutputError> {
         };
         let file = file.get_or_insert(row_meta.clone());
         check_same_metadata(file, &row_meta, index)?;
-        file.assets.push(cells.asset());
+        file.assets.push(cells.asset(index, &mut found));
     }
-    Ok(file.unwrap_or_else(|| AssetFile::new(Vec::new())))
+    Ok((file.unwrap_or_else(|| AssetFile::new(Vec::new())), found))
+}
+
+/// The header must be FORMAT.md's columns, each once, unpadded and in order.
+fn header_violations(header: &StringRecord) -> Vec<Violation> {
+    let mut found = Vec::new();
+    let names: Vec<&str> = header.iter().collect();
+    for (i, name) in names.iter().enumerate() {
+        if names[..i].contains(name) {
+            found.push(Violation::new(
+                HEADER,
+                format!("column {name:?} appears twice"),
+            ));
+        } else if !COLUMNS.contains(name) {
+            found.push(Violation::new(HEADER, format!("unknown column {name:?}")));
+        }
+    }
+    for column in COLUMNS.iter().filter(|c| !names.contains(c)) {
+        found.push(Violation::new(HEADER, format!("missing column {column:?}")));
+    }
+    if found.is_empty() && names != COLUMNS {
+        found.push(Violation::new(
+            HEADER,
+            format!("columns must be in FORMAT.md order: {}", COLUMNS.join(",")),
+        ));
+    }
+    found
 }
 
 /// Every row must carry the same metadata as the first (blank cells are let through).
@@ -180,29 +209,37 @@ impl Cells<'_> {
         Some(self.text(name)).filter(|s| !s.is_empty())
     }
 
-    fn list(&self, name: &str) -> Vec<String> {
+    /// The items of a list cell; empty items are left out and reported.
+    fn list(&self, name: &'static str, index: usize, found: &mut Vec<Violation>) -> Vec<String> {
         let cell = self.text(name);
         if cell.is_empty() {
             return Vec::new();
         }
-        cell.split(LIST_SEPARATOR).map(str::to_owned).collect()
+        let items: Vec<String> = cell.split(LIST_SEPARATOR).map(str::to_owned).collect();
+        if items.iter().any(String::is_empty) {
+            let mut v = Violation::new(name, format!("empty list item in {cell:?}"));
+            v.asset = Some(index);
+            found.push(v);
+        }
+        items.into_iter().filter(|i| !i.is_empty()).collect()
     }
 
-    fn asset(&self) -> Asset {
+    fn asset(&self, index: usize, found: &mut Vec<Violation>) -> Asset {
+        let mut list = |name| self.list(name, index, found);
         Asset {
             image_repo: self.text("image_repo"),
             image_manifest_digest: self.opt("image_manifest_digest"),
             image_config_digest: self.opt("image_config_digest"),
-            image_tags: self.list("image_tags"),
+            image_tags: list("image_tags"),
             image_registry: self.opt("image_registry"),
-            image_secondary_registries: self.list("image_secondary_registries"),
+            image_secondary_registries: list("image_secondary_registries"),
             image_distro: self.opt("image_distro"),
             image_platform_os: self.opt("image_platform_os"),
             image_platform_arch: self.opt("image_platform_arch"),
             image_platform_os_version: self.opt("image_platform_os_version"),
-            image_platform_os_features: self.list("image_platform_os_features"),
+            image_platform_os_features: list("image_platform_os_features"),
             image_platform_arch_variant: self.opt("image_platform_arch_variant"),
-            image_platform_arch_features: self.list("image_platform_arch_features"),
+            image_platform_arch_features: list("image_platform_arch_features"),
             image_manifest: self.opt("image_manifest"),
             image_config: self.opt("image_config"),
         }
@@ -244,7 +281,7 @@ mod tests {
         let text = "image_tags, image_repo ,scan_type,nucleus_import_version,scan_tool\n\
                     a;b,centos,Container Image,1,Asset\n\
                     ,ubuntu\n";
-        let file = tidy(decode(text.as_bytes()).unwrap());
+        let file = tidy(decode(text.as_bytes()).unwrap().0);
         assert_eq!(file.scan_tool, "Asset");
         assert_eq!(file.assets.len(), 2);
         assert_eq!(file.assets[0].image_tags, ["a", "b"]);
@@ -261,7 +298,7 @@ mod tests {
         assert!(err.to_string().contains("row 2"), "{err}");
         let mut file = tricky_file();
         file.assets[1].image_platform_os_features = vec!["x;y".into()];
-        let err = encode(&file, Vec::new()).unwrap_err();
+        let err = crate::output::encode(&file, Format::Csv, Vec::new()).unwrap_err();
         assert!(
             matches!(
                 err,
@@ -280,7 +317,7 @@ mod tests {
         fn round_trips_any_text(file in asset_file(tricky_text(any::<String>()))) {
             let mut out = Vec::new();
             encode(&file, &mut out).unwrap();
-            prop_assert_eq!(tidy(decode(&out).unwrap()), file);
+            prop_assert_eq!(tidy(decode(&out).unwrap().0), file);
         }
     }
 }

@@ -13,13 +13,15 @@ pub enum OutputError {
     /// A value cannot be carried by the format without changing its bytes.
     #[error(
         "{}{field}: cannot be written as {format} without changing it: {reason}",
-        asset_prefix(.asset)
+        asset_prefix(.asset, .image)
     )]
     Unrepresentable {
         /// The format that cannot carry the value.
         format: Format,
         /// Index of the asset in the file (0-based); `None` for the file metadata.
         asset: Option<usize>,
+        /// The asset's image as `repository@digest` (or the repository alone), to find it.
+        image: Option<String>,
         /// The field holding the value.
         field: &'static str,
         /// What is in the way.
@@ -74,7 +76,11 @@ impl OutputError {
     }
 }
 
-/// `asset 3, ` for a value inside an asset, nothing for file metadata.
-fn asset_prefix(asset: &Option<usize>) -> String {
-    asset.map(|i| format!("asset {i}, ")).unwrap_or_default()
+/// `asset 3 (team/api@sha256:…), ` for a value inside an asset, nothing for file metadata.
+fn asset_prefix(asset: &Option<usize>, image: &Option<String>) -> String {
+    match (asset, image) {
+        (Some(i), Some(image)) => format!("asset {i} ({image}), "),
+        (Some(i), None) => format!("asset {i}, "),
+        (None, _) => String::new(),
+    }
 }

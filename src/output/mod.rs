@@ -14,23 +14,26 @@ mod format;
 mod json;
 #[cfg(test)]
 mod proptest_support;
+mod representable;
 mod tidy;
 mod xml;
 
 use std::io::Write;
 use std::path::Path;
 
-use crate::asset::AssetFile;
+use crate::asset::{AssetFile, Violation};
 
 pub use atomic::write_atomically;
 pub use error::OutputError;
 pub use format::Format;
+pub use representable::{representable, Unrepresentable};
 
 /// The UTF-8 byte-order mark some editors (and spreadsheets saving CSV) put first.
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Writes `file` to `w` in `format`.
 pub fn encode<W: Write>(file: &AssetFile, format: Format, w: W) -> Result<(), OutputError> {
+    check_representable(file, format)?;
     match format {
         Format::Json => json::encode(file, w),
         Format::Xml => xml::encode(file, w),
@@ -38,15 +41,55 @@ pub fn encode<W: Write>(file: &AssetFile, format: Format, w: W) -> Result<(), Ou
     }
 }
 
-/// Reads an asset file in `format`, made by nuccrawl or by hand.
+/// Refuses `file` when `format` cannot carry one of its assets exactly, naming the asset
+/// by index, repository and manifest digest.
+fn check_representable(file: &AssetFile, format: Format) -> Result<(), OutputError> {
+    for (index, asset) in file.assets.iter().enumerate() {
+        if let Err(problem) = representable(asset, format) {
+            let image = match &asset.image_manifest_digest {
+                Some(digest) => format!("{}@{digest}", asset.image_repo),
+                None => asset.image_repo.clone(),
+            };
+            return Err(OutputError::Unrepresentable {
+                format,
+                asset: Some(index),
+                image: Some(image).filter(|i| !i.is_empty()),
+                field: problem.field,
+                reason: problem.reason,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Reads an asset file in `format`, made by nuccrawl or by hand, forgiving what hand-made
+/// files vary in (see the module docs and `tidy`).
 pub fn decode(bytes: &[u8], format: Format) -> Result<AssetFile, OutputError> {
-    let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
-    let file = match format {
-        Format::Json => json::decode(bytes)?,
-        Format::Xml => xml::decode(bytes)?,
-        Format::Csv => csv::decode(bytes)?,
-    };
+    let (file, _) = decode_raw(bytes, format)?;
     Ok(tidy::tidy(file))
+}
+
+/// Reads an asset file as `nuccrawl validate` must see it: values exactly as written
+/// (only blank optional values read as absent, which FORMAT.md allows), with the
+/// violations of the encoding itself that reading had to get past (a misordered CSV
+/// header, a duplicate or unknown JSON key, …). Check the returned file with
+/// [`validate_file`](crate::asset::validate_file) for the rest.
+pub fn decode_checked(
+    bytes: &[u8],
+    format: Format,
+) -> Result<(AssetFile, Vec<Violation>), OutputError> {
+    let (file, found) = decode_raw(bytes, format)?;
+    Ok((tidy::drop_blank(file), found))
+}
+
+/// The file as its decoder read it, with the encoding's violations.
+fn decode_raw(bytes: &[u8], format: Format) -> Result<(AssetFile, Vec<Violation>), OutputError> {
+    let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
+    match format {
+        Format::Json => json::decode(bytes),
+        Format::Xml => xml::decode(bytes),
+        Format::Csv => csv::decode(bytes),
+    }
 }
 
 /// Reads the asset file at `path`, in `format` or else the one its extension names.
@@ -144,5 +187,117 @@ mod tests {
         assert!(err.to_string().contains("missing.xml"), "{err}");
         let err = read_path(&dir.path().join("a.txt"), None).unwrap_err();
         assert!(err.to_string().contains("a.txt"), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod strict_tests {
+    //! `decode_checked` reports what `decode` forgives.
+
+    use super::sample::tricky_file;
+    use super::*;
+    use crate::asset::validate_file;
+
+    fn problems(text: &str, format: Format) -> Vec<String> {
+        let (file, mut found) = decode_checked(text.as_bytes(), format).unwrap();
+        found.extend(validate_file(&file));
+        found.iter().map(ToString::to_string).collect()
+    }
+
+    fn has(found: &[String], needle: &str) -> bool {
+        found.iter().any(|f| f.contains(needle))
+    }
+
+    #[test]
+    fn own_output_has_no_encoding_violations() {
+        for format in Format::ALL {
+            let mut bytes = Vec::new();
+            encode(&tricky_file(), format, &mut bytes).unwrap();
+            let (file, found) = decode_checked(&bytes, format).unwrap();
+            assert_eq!(found, [], "{format}");
+            assert_eq!(file, tricky_file(), "{format}");
+        }
+    }
+
+    #[test]
+    fn json_keys_and_version_type() {
+        let text = r#"{"nucleus_import_version": 1, "scan_tool": "Asset",
+            "scan_type": "Container Image", "assets": [{"image_repo": "a", "image_repo": "b",
+            "image_tag": ["x"], "image_config_digest": " sha256:00"}]}"#;
+        let found = problems(text, Format::Json);
+        assert!(
+            has(&found, "nucleus_import_version: must be the string"),
+            "{found:?}"
+        );
+        assert!(
+            has(&found, "asset 0 (b): keys: unknown key \"image_tag\""),
+            "{found:?}"
+        );
+        assert!(
+            has(
+                &found,
+                "asset 0: keys: key `assets[0].image_repo` is given twice"
+            ),
+            "{found:?}"
+        );
+        assert!(has(&found, "image_config_digest"), "{found:?}");
+        let bad_type = r#"{"nucleus_import_version": "1", "scan_tool": "Asset",
+            "scan_type": "Container Image", "assets": [{"image_repo": "a"}, {"image_repo": 5}]}"#;
+        let err = decode_checked(bad_type.as_bytes(), Format::Json).unwrap_err();
+        assert!(err.to_string().contains("asset 1"), "{err}");
+    }
+
+    #[test]
+    fn csv_header_rows_and_lists() {
+        let mut bytes = Vec::new();
+        encode(&tricky_file(), Format::Csv, &mut bytes).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        let (header, rest) = text.split_once("\r\n").unwrap();
+        let swapped = header.replacen("scan_tool,scan_type", "scan_type,scan_tool", 1);
+        let found = problems(&format!("{swapped}\r\n{rest}"), Format::Csv);
+        assert!(has(&found, "FORMAT.md order"), "{found:?}");
+        let dup = format!("{header},image_repo\r\n{rest}");
+        assert!(has(&problems(&dup, Format::Csv), "appears twice"));
+        let short = header.strip_suffix(",image_config").unwrap();
+        let found = problems(&format!("{short}\r\n{rest}"), Format::Csv);
+        assert!(has(&found, "missing column \"image_config\""), "{found:?}");
+        assert!(has(&found, "has 18 cells, the header row 17"), "{found:?}");
+        let empty_item = text.replacen("1.4.2;stable", "1.4.2;;stable", 1);
+        let found = problems(&empty_item, Format::Csv);
+        assert!(
+            has(&found, "asset 0: image_tags: empty list item"),
+            "{found:?}"
+        );
+        let padded = text.replacen(",team/api,", ", team/api,", 1);
+        assert!(has(&problems(&padded, Format::Csv), "image_repo"));
+    }
+
+    #[test]
+    fn xml_structure_and_whitespace() {
+        let mut bytes = Vec::new();
+        encode(&tricky_file(), Format::Xml, &mut bytes).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        let refused = |t: &str| {
+            decode_checked(t.as_bytes(), Format::Xml)
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(refused(&format!("{text}junk")).contains("after the root"));
+        assert!(refused(&format!("{text}<nucleusCustomScan/>")).contains("second root"));
+        let body = text.split_once("?>").unwrap().1;
+        assert!(refused(&format!("junk{body}")).contains("before the root"));
+        let no_assets = "<nucleusCustomScan><nucleus_import_version>1</nucleus_import_version>\
+            <scan_tool>Asset</scan_tool><scan_type>Container Image</scan_type>\
+            </nucleusCustomScan>";
+        assert!(refused(no_assets).contains("no <assets>"));
+        let bad_char = text.replacen("<image_repo>solo", "<image_repo>so&#xFFFF;lo", 1);
+        let err = refused(&bad_char);
+        assert!(err.contains("asset 1, <image_repo>"), "{err}");
+        let padded = text.replacen("<image_repo>team/api", "<image_repo> team/api", 1);
+        assert!(has(&problems(&padded, Format::Xml), "image_repo"));
+        assert_eq!(
+            decode(padded.as_bytes(), Format::Xml).unwrap(),
+            tricky_file()
+        );
     }
 }

@@ -56,6 +56,28 @@ fn tidy_asset(mut a: Asset) -> Asset {
     a
 }
 
+/// Only what FORMAT.md itself allows: a blank optional value is an absent one. Names
+/// keep their whitespace, so that validation reports it.
+pub(crate) fn drop_blank(mut file: AssetFile) -> AssetFile {
+    for a in &mut file.assets {
+        for value in [
+            &mut a.image_manifest_digest,
+            &mut a.image_config_digest,
+            &mut a.image_registry,
+            &mut a.image_platform_os,
+            &mut a.image_platform_arch,
+            &mut a.image_platform_arch_variant,
+            &mut a.image_distro,
+            &mut a.image_platform_os_version,
+            &mut a.image_manifest,
+            &mut a.image_config,
+        ] {
+            drop_empty(value);
+        }
+    }
+    file
+}
+
 fn trim_in_place(s: &mut String) {
     let trimmed = s.trim();
     if trimmed.len() != s.len() {

@@ -35,7 +35,7 @@ fn is_xml_char(c: char) -> bool {
 }
 
 /// The first character of `text` that XML 1.0 cannot hold, described for a message.
-fn illegal_char(text: &str) -> Option<String> {
+pub(super) fn illegal_char(text: &str) -> Option<String> {
     text.chars()
         .find(|&c| !is_xml_char(c))
         .map(|c| format!("character U+{:04X} is not allowed in XML 1.0", u32::from(c)))
@@ -87,7 +87,7 @@ mod tests {
     fn control_characters_are_refused_by_asset_and_field() {
         let mut file = tricky_file();
         file.assets[1].image_config = Some("{\"a\":\"\u{1}\"}".into());
-        let err = encode(&file, Vec::new()).unwrap_err();
+        let err = crate::output::encode(&file, Format::Xml, Vec::new()).unwrap_err();
         assert!(
             matches!(
                 err,
@@ -101,11 +101,20 @@ mod tests {
             "{err}"
         );
         assert!(err.to_string().contains("U+0001"), "{err}");
+        assert!(
+            err.to_string().contains("asset 1 (solo), image_config"),
+            "{err}"
+        );
         file.assets[1].image_config = None;
         file.assets[0].image_distro = Some("x\u{FFFF}".into());
-        assert!(encode(&file, Vec::new()).is_err());
+        let err = crate::output::encode(&file, Format::Xml, Vec::new()).unwrap_err();
+        let image = format!(
+            "team/api@{}",
+            file.assets[0].image_manifest_digest.as_deref().unwrap()
+        );
+        assert!(err.to_string().contains(&image), "{err}");
         file.assets[0].image_distro = Some("tab\tand \u{FFFD} are fine".into());
-        assert!(encode(&file, Vec::new()).is_ok());
+        assert!(crate::output::encode(&file, Format::Xml, Vec::new()).is_ok());
     }
 
     #[test]
@@ -118,7 +127,7 @@ mod tests {
             <image_config>{&quot;b&quot;:&#x9;&#13;1}</image_config>\
             </asset></assets><scan_tool>Asset</scan_tool>\
             <nucleus_import_version>1</nucleus_import_version></nucleusCustomScan>";
-        let file = tidy(decode(text.as_bytes()).unwrap());
+        let file = tidy(decode(text.as_bytes()).unwrap().0);
         assert_eq!(file.scan_type, "Container Image");
         let a = &file.assets[0];
         assert_eq!(a.image_repo, "centos");
@@ -151,7 +160,7 @@ mod tests {
         fn round_trips_any_xml_text(file in asset_file(tricky_text(xml_text()))) {
             let mut out = Vec::new();
             encode(&file, &mut out).unwrap();
-            prop_assert_eq!(tidy(decode(&out).unwrap()), file);
+            prop_assert_eq!(tidy(decode(&out).unwrap().0), file);
         }
     }
 }

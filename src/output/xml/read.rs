@@ -1,5 +1,6 @@
 //! Reading the XML encoding, by hand-made files as well: element order, indentation,
-//! comments, CDATA sections and empty elements are all accepted.
+//! comments, CDATA sections and empty elements are all accepted. Text outside the root
+//! element, a second root element and a missing `<assets>` are errors.
 //!
 //! The document is first read into a small element tree whose text has references
 //! resolved, then mapped onto the asset model.
@@ -9,7 +10,7 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
 use super::{illegal_char, ASSET, ASSETS, LISTS, ROOT};
-use crate::asset::{Asset, AssetFile};
+use crate::asset::{Asset, AssetFile, Violation};
 use crate::output::{Format, OutputError};
 
 /// An element with its resolved text and child elements.
@@ -20,8 +21,9 @@ struct Element {
     children: Vec<Element>,
 }
 
-/// Reads an XML asset file.
-pub(in crate::output) fn decode(bytes: &[u8]) -> Result<AssetFile, OutputError> {
+/// Reads an XML asset file (every problem of the XML encoding is an error, so the list of
+/// violations is always empty).
+pub(in crate::output) fn decode(bytes: &[u8]) -> Result<(AssetFile, Vec<Violation>), OutputError> {
     let text = std::str::from_utf8(bytes)
         .map_err(|e| OutputError::structure(Format::Xml, format!("not UTF-8: {e}")))?;
     let root = parse_tree(text)?;
@@ -31,7 +33,7 @@ pub(in crate::output) fn decode(bytes: &[u8]) -> Result<AssetFile, OutputError> 
             format!("the root element is <{}>, expected <{ROOT}>", root.name),
         ));
     }
-    to_file(root)
+    Ok((to_file(root)?, Vec::new()))
 }
 
 /// The document element as a tree.
@@ -39,21 +41,29 @@ fn parse_tree(text: &str) -> Result<Element, OutputError> {
     let mut reader = Reader::from_str(text);
     reader.config_mut().expand_empty_elements = true;
     let mut open: Vec<Element> = Vec::new();
+    // Index of the current (or last) `<asset>`, for messages.
+    let mut asset: Option<usize> = None;
     loop {
         match reader.read_event()? {
-            Event::Start(e) => open.push(Element {
-                name: local_name(&e),
-                ..Element::default()
-            }),
+            Event::Start(e) => {
+                let name = local_name(&e);
+                if open.len() == 2 && open[1].name == ASSETS && name == ASSET {
+                    asset = Some(asset.map_or(0, |i| i + 1));
+                }
+                open.push(Element {
+                    name,
+                    ..Element::default()
+                })
+            }
             Event::End(_) => {
                 let done = open.pop().expect("the reader checks end tags");
                 match open.last_mut() {
                     Some(parent) => parent.children.push(done),
-                    None => return Ok(done),
+                    None => return after_root(&mut reader).map(|()| done),
                 }
             }
-            Event::Text(t) => push_text(&mut open, &t.xml10_content())?,
-            Event::CData(t) => push_text(&mut open, &t.xml10_content())?,
+            Event::Text(t) => push_text(&mut open, asset, &t.xml10_content())?,
+            Event::CData(t) => push_text(&mut open, asset, &t.xml10_content())?,
             Event::GeneralRef(r) => {
                 let resolved = match r.resolve_char_ref()? {
                     Some(c) => c.to_string(),
@@ -63,7 +73,7 @@ fn parse_tree(text: &str) -> Result<Element, OutputError> {
                         })?
                         .to_owned(),
                 };
-                push_text(&mut open, &resolved)?;
+                push_text(&mut open, asset, &resolved)?;
             }
             Event::Eof => {
                 return Err(OutputError::structure(
@@ -82,14 +92,50 @@ fn local_name(e: &BytesStart<'_>) -> String {
     e.local_name().as_ref().to_owned()
 }
 
-/// Appends text to the innermost open element (text outside the root is whitespace).
-fn push_text(open: &mut [Element], text: &str) -> Result<(), OutputError> {
+/// After the root element only whitespace, comments and processing instructions may
+/// follow.
+fn after_root(reader: &mut Reader<&[u8]>) -> Result<(), OutputError> {
+    loop {
+        let refuse = |what: &str| {
+            Err(OutputError::structure(
+                Format::Xml,
+                format!("{what} after the root element <{ROOT}>"),
+            ))
+        };
+        match reader.read_event()? {
+            Event::Eof => return Ok(()),
+            Event::Comment(_) | Event::PI(_) => {}
+            Event::Text(t) if t.xml10_content().trim().is_empty() => {}
+            Event::Start(e) | Event::Empty(e) => {
+                return refuse(&format!("a second root element <{}>", local_name(&e)))
+            }
+            _ => return refuse("text"),
+        }
+    }
+}
+
+/// Appends text to the innermost open element; outside the root only whitespace may
+/// appear. `asset` is the index of the `<asset>` being read, if any, for messages.
+fn push_text(open: &mut [Element], asset: Option<usize>, text: &str) -> Result<(), OutputError> {
+    let depth = open.len();
     let Some(element) = open.last_mut() else {
-        return Ok(());
+        if text.trim().is_empty() {
+            return Ok(());
+        }
+        return Err(OutputError::structure(
+            Format::Xml,
+            format!("text {:?} before the root element <{ROOT}>", text.trim()),
+        ));
     };
     if let Some(reason) = illegal_char(text) {
-        let reason = format!("<{}>: {reason}", element.name);
-        return Err(OutputError::structure(Format::Xml, reason));
+        let place = match asset {
+            Some(i) if depth > 3 => format!("asset {i}, <{}>", element.name),
+            _ => format!("<{}>", element.name),
+        };
+        return Err(OutputError::structure(
+            Format::Xml,
+            format!("{place}: {reason}"),
+        ));
     }
     element.text.push_str(text);
     Ok(())
@@ -98,12 +144,13 @@ fn push_text(open: &mut [Element], text: &str) -> Result<(), OutputError> {
 fn to_file(root: Element) -> Result<AssetFile, OutputError> {
     let mut file = AssetFile::new(Vec::new());
     let mut seen = [false; 3];
+    let mut has_assets = false;
     for child in root.children {
         match child.name.as_str() {
             "nucleus_import_version" => (file.nucleus_import_version, seen[0]) = (child.text, true),
             "scan_tool" => (file.scan_tool, seen[1]) = (child.text, true),
             "scan_type" => (file.scan_type, seen[2]) = (child.text, true),
-            ASSETS => file.assets = to_assets(child)?,
+            ASSETS => (file.assets, has_assets) = (to_assets(child)?, true),
             other => tracing::warn!(element = other, "ignoring unknown XML element"),
         }
     }
@@ -112,6 +159,12 @@ fn to_file(root: Element) -> Result<AssetFile, OutputError> {
         return Err(OutputError::structure(
             Format::Xml,
             format!("no <{}>", missing.0),
+        ));
+    }
+    if !has_assets {
+        return Err(OutputError::structure(
+            Format::Xml,
+            format!("no <{ASSETS}>"),
         ));
     }
     Ok(file)

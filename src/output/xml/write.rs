@@ -89,28 +89,18 @@ pub(in crate::output) fn encode<W: Write>(file: &AssetFile, w: W) -> Result<(), 
     Ok(())
 }
 
-/// Every value must consist of characters XML 1.0 allows.
+/// The metadata must consist of characters XML 1.0 allows (the assets are checked by
+/// `output::encode` through `output::representable`).
 fn check_embeddable(file: &AssetFile) -> Result<(), OutputError> {
-    let refuse = |asset, field, reason| OutputError::Unrepresentable {
-        format: Format::Xml,
-        asset,
-        field,
-        reason,
-    };
     for (field, value) in metadata(file) {
         if let Some(reason) = illegal_char(value) {
-            return Err(refuse(None, field, reason));
-        }
-    }
-    for (index, asset) in file.assets.iter().enumerate() {
-        for (field, value) in fields(asset) {
-            let reason = match value {
-                Value::One(text) => text.and_then(illegal_char),
-                Value::Many(items) => items.iter().find_map(|i| illegal_char(i)),
-            };
-            if let Some(reason) = reason {
-                return Err(refuse(Some(index), field, reason));
-            }
+            return Err(OutputError::Unrepresentable {
+                format: Format::Xml,
+                asset: None,
+                image: None,
+                field,
+                reason,
+            });
         }
     }
     Ok(())
