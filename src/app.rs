@@ -97,9 +97,9 @@ fn write_report(path: &Path, summary: &crate::crawl::summary::Summary) -> anyhow
 pub fn validate(path: &Path, format: Option<FormatArg>, printer: &Printer) -> anyhow::Result<u8> {
     let format: Format = resolve_format(Some(&path.to_path_buf()), format)?;
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let file = output::decode(&bytes, format)
+    let (file, mut violations) = output::decode_checked(&bytes, format)
         .with_context(|| format!("{} is not a readable {format} asset file", path.display()))?;
-    let violations = validate_file(&file);
+    violations.extend(validate_file(&file));
     printer.validation(&path.display().to_string(), file.assets.len(), &violations);
     Ok(if violations.is_empty() {
         EXIT_OK

@@ -51,8 +51,13 @@ struct Crawl {
 
 /// Crawls `targets` (prefixed with the fake's address) into a JSON file and a report.
 fn crawl(fake: &FakeHostileRegistry, targets: &[&str]) -> Crawl {
+    crawl_into(fake, targets, "assets.json")
+}
+
+/// Crawls into an output file whose extension picks the format.
+fn crawl_into(fake: &FakeHostileRegistry, targets: &[&str], file_name: &str) -> Crawl {
     let dir = tempfile::tempdir().unwrap();
-    let out = temp_path(&dir, "assets.json");
+    let out = temp_path(&dir, file_name);
     let report = temp_path(&dir, "report.json");
     let targets: Vec<String> = targets
         .iter()
@@ -401,4 +406,23 @@ fn config_that_is_not_utf8_is_refused() {
     let config = format!("config {}", bad.config_digest());
     let failure = run.failure(&[&config, "not valid UTF-8"]);
     assert_eq!(failure["reference"], bad.digest());
+}
+
+#[test]
+fn a_config_xml_cannot_carry_costs_only_that_image() {
+    let (fake, good) = fake_with_good(&["nonchar"]);
+    let config = "{\"os\":\"linux\",\"architecture\":\"amd64\",\"author\":\"x\u{FFFF}\"}";
+    let bad = nuccrawl_testkit::images::ManifestBuilder::docker(Blob::new(
+        DOCKER_CONFIG,
+        config.as_bytes().to_vec(),
+    ))
+    .build();
+    fake.put_image(REPO, &["nonchar"], &bad);
+    let run = crawl_into(&fake, &[REPO], "assets.xml");
+    run.partial_with(&good);
+    let failure = run.failure(&["XML"]);
+    assert_eq!(failure["reference"], bad.digest());
+    // The same image is fine in JSON.
+    let run = crawl(&fake, &[REPO]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
 }

@@ -72,3 +72,39 @@ fn unreadable_files_are_named() {
         run.stderr
     );
 }
+
+#[test]
+fn hand_made_mistakes_in_each_encoding_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let digest = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    let json = format!(
+        r#"{{"nucleus_import_version": 1, "scan_tool": "Asset", "scan_type": "Container Image",
+           "assets": [{{"image_repo": "team/api", "image_manifest_digest": "{digest}",
+                        "image_tag": ["v1"]}}]}}"#
+    );
+    let header = "nucleus_import_version,scan_tool,scan_type,image_repo,image_manifest_digest";
+    let csv = format!("{header}\n1,Asset,Container Image,team/api,{digest}\n");
+    for (name, text, needle) in [
+        ("number.json", json.as_str(), "nucleus_import_version"),
+        ("typo.json", json.as_str(), "image_tag"),
+        ("short.csv", csv.as_str(), "header row"),
+    ] {
+        let path = temp_path(&dir, name);
+        std::fs::write(&path, text).unwrap();
+        let run = nuccrawl(&["validate", path.to_str().unwrap()]);
+        assert_eq!(run.code, 1, "{name}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(needle),
+            "{name} should mention {needle}: {}",
+            run.stderr
+        );
+    }
+    let xml = temp_path(&dir, "two-roots.xml");
+    std::fs::write(
+        &xml,
+        "<nucleusCustomScan><assets/></nucleusCustomScan><nucleusCustomScan/>",
+    )
+    .unwrap();
+    let run = nuccrawl(&["validate", xml.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+}
