@@ -31,6 +31,7 @@ pub mod accept;
 mod auth;
 mod auth_header;
 mod blob;
+mod budget;
 mod catalog;
 pub mod challenge;
 mod client;

@@ -25,7 +25,7 @@ use url::{Host, Url};
 
 use super::error::RegistryError;
 use super::options::ClientOptions;
-use super::ratelimit::RateLimits;
+use super::ratelimit::{RateLimits, Reservation};
 use super::redact::redact_url;
 use super::retry::{should_retry, Decision, Fault, Outcome, RetryPolicy, Spent};
 use super::stats::{Counters, RequestKind};
@@ -67,11 +67,10 @@ pub(crate) struct Answer {
     resume: Box<Resume>,
 }
 
-/// The permits one request holds: the host's concurrency slot, and the one-at-a-time
-/// lane while the host's rate-limit budget is low.
+/// The permits one request holds until its body is read: the concurrency slot. (Its
+/// rate-limit reservation is released as soon as the answer's headers arrive.)
 struct Permits {
     _slot: OwnedSemaphorePermit,
-    _lane: Option<OwnedSemaphorePermit>,
 }
 
 /// What [`read_capped`] needs to repeat a request whose body failed.
@@ -177,6 +176,7 @@ impl Transport {
     /// The scheme and host the registry API answers on.
     pub fn base_url(&self, registry: &Registry) -> Result<Url, RegistryError> {
         let host = registry.api_host();
+        self.rate_limits.name_host(host, registry.name());
         let plain = registry.is_loopback() || self.plain_http.iter().any(|h| h == host);
         let scheme = if plain { "http" } else { "https" };
         Url::parse(&format!("{scheme}://{host}/")).map_err(|e| RegistryError::InvalidName {
@@ -216,20 +216,20 @@ impl Transport {
         mut spent: Spent,
     ) -> Result<Reply, RegistryError> {
         loop {
-            let lane = self.rate_limits.admit(&req.url).await?;
             let slot = self
                 .limiter
                 .clone()
                 .acquire_owned()
                 .await
                 .expect("never closed");
-            let permits = Permits {
-                _slot: slot,
-                _lane: lane,
-            };
+            // Admitted only once a slot is free, so waiting for a slot holds no budget.
+            let mut reservation = self.rate_limits.admit(&req.url).await?;
+            let permits = Permits { _slot: slot };
             self.counters.request(req.kind);
             spent.attempts += 1;
-            let (decision, final_result) = match self.attempt(req, form).await {
+            let attempt = self.attempt(req, form, &mut reservation).await;
+            drop(reservation);
+            let (decision, final_result) = match attempt {
                 Ok((response, url)) if response.status().as_u16() < 400 => {
                     return Ok(Reply::Accepted(Answer {
                         response,
@@ -245,6 +245,11 @@ impl Transport {
                 Ok((response, url)) => {
                     let rejection = Rejection::read(response, url).await;
                     drop(permits);
+                    if self.spent_budget_refusal(&rejection.inner, spent) {
+                        // Retrying would only ask again: admission stops (or waits for
+                        // the reset) instead.
+                        continue;
+                    }
                     let retry_after = rejection.retry_after.as_deref();
                     let outcome = Outcome::Status {
                         status: rejection.inner.status.as_u16(),
@@ -276,6 +281,16 @@ impl Transport {
         }
     }
 
+    /// Whether a rejection is a 429 from a host whose budget is now known to be spent,
+    /// to be handed back to admission rather than retried: with `--on-rate-limit stop`
+    /// always (admission refuses), with `wait` while attempts are left (admission waits
+    /// for the reset).
+    fn spent_budget_refusal(&self, rejection: &Rejection, spent: Spent) -> bool {
+        rejection.status == StatusCode::TOO_MANY_REQUESTS
+            && self.rate_limits.is_spent(&rejection.url)
+            && (self.rate_limits.stops() || spent.attempts < self.policy.max_attempts)
+    }
+
     /// Counts a retry and waits `wait` before it.
     async fn pause(&self, url: &Url, spent: &mut Spent, wait: Duration, cause: &str) {
         tracing::debug!(
@@ -301,11 +316,13 @@ impl Transport {
         )
     }
 
-    /// One attempt: the request and any redirects.
+    /// One attempt: the request and any redirects. Each answer's budget headers go to
+    /// `reservation`, the first from the reserved host releasing it.
     async fn attempt(
         &self,
         req: &Request,
         form: Option<&str>,
+        reservation: &mut Reservation,
     ) -> Result<(reqwest::Response, Url), AttemptError> {
         let origin = req.url.origin();
         let mut url = req.url.clone();
@@ -334,7 +351,7 @@ impl Transport {
                 .send()
                 .await
                 .map_err(|e| AttemptError::Http(e, url.clone()))?;
-            self.rate_limits.observe(&url, response.headers());
+            reservation.settle(&url, response.headers());
             if !response.status().is_redirection() {
                 return Ok((response, url));
             }

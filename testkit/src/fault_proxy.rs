@@ -76,6 +76,9 @@ pub struct ProxyOptions {
     pub stall: Option<String>,
     /// A fake Docker Hub pull budget: manifest GETs allowed before 429s.
     pub budget: Option<u64>,
+    /// With `budget`: every request spends one, not only manifest GETs (a stricter fake
+    /// than Docker Hub, under which a crawl's total requests must stay within the budget).
+    pub budget_every_request: bool,
 }
 
 /// The Docker Hub window the fake budget announces: six hours.
@@ -149,7 +152,7 @@ impl FaultProxy {
         self.state.stalled.load(Ordering::SeqCst)
     }
 
-    /// Manifest GETs answered 429 because the fake budget was spent.
+    /// Requests answered 429 because the fake budget was spent.
     pub fn over_budget(&self) -> u64 {
         self.state.over_budget.load(Ordering::SeqCst)
     }
@@ -200,7 +203,9 @@ fn serve(stream: TcpStream, upstream: &str, options: &ProxyOptions, state: &Stat
         }
         let seed = *state.seed.lock().unwrap();
         let fault = seed.and_then(|seed| decide(seed, &head, state));
-        let budget = options.budget.map(|limit| spend(limit, &head, state));
+        let budget = options
+            .budget
+            .map(|limit| spend(limit, options.budget_every_request, &head, state));
         let kept = match (fault, budget) {
             (Some(fault), _) => inject(fault, &head, upstream, &mut out),
             (None, Some((limit, None))) => {
@@ -219,10 +224,10 @@ fn serve(stream: TcpStream, upstream: &str, options: &ProxyOptions, state: &Stat
     let _ = out.shutdown(Shutdown::Both);
 }
 
-/// Spends the fake budget on a manifest GET: `(limit, Some(left))`, or `None` left when
+/// Spends the fake budget on a manifest GET (on any request, with `every`): `(limit, Some(left))`, or `None` left when
 /// the request is over budget.
-fn spend(limit: u64, head: &Head, state: &State) -> (u64, Option<u64>) {
-    let counted = head.method == "GET" && head.target.contains("/manifests/");
+fn spend(limit: u64, every: bool, head: &Head, state: &State) -> (u64, Option<u64>) {
+    let counted = every || head.method == "GET" && head.target.contains("/manifests/");
     if !counted {
         let used = state.spent.load(Ordering::SeqCst).min(limit);
         return (limit, Some(limit - used));

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use nuccrawl_testkit::{load_samples, FaultProxy, LocalRegistry, ProxyOptions};
 
-use crate::support::{nuccrawl_expect, read_assets, read_report, temp_path};
+use crate::support::{nuccrawl, nuccrawl_expect, read_assets, read_report, temp_path};
 
 /// The seed of the fault-injection run: any fixed value works; this one injects every
 /// kind of fault into the sample crawl.
@@ -290,6 +290,85 @@ fn a_spent_rate_limit_stops_cleanly_without_overshooting() {
     assert!(written.assets.len() < 13);
     let failures = summary["failures"].as_array().unwrap();
     assert!(!failures.is_empty());
+    for asset in &written.assets {
+        assert!(
+            !failures
+                .iter()
+                .any(|f| f["repository"] == asset.image_repo.as_str() && f["reference"].is_null()),
+            "{} both written and failed",
+            asset.image_repo
+        );
+    }
+}
+
+/// The tester's scenario: a budget every request spends, shared by five repositories of
+/// twenty tags crawled concurrently at the default concurrency. No request may go past
+/// the budget (before the fix, 79–82 of 60 did), the 429 the fake would send is never
+/// drawn, the run stops with exit 2 naming the registry as written in output, and what
+/// finished is written.
+#[test]
+fn a_budget_shared_by_concurrent_repositories_is_never_overshot() {
+    const BUDGET: u64 = 60;
+    let registry = LocalRegistry::start().expect("registry starts");
+    nuccrawl_testkit::bulk::load_bulk(&registry.addr(), 5, 20, 1).expect("bulk loads");
+    let options = ProxyOptions {
+        budget: Some(BUDGET),
+        budget_every_request: true,
+        ..ProxyOptions::default()
+    };
+    let proxy = FaultProxy::start(&registry.addr(), options).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = temp_path(&dir, "assets.json");
+    let report = temp_path(&dir, "report.json");
+    let endpoint = format!("registry.example={}", proxy.addr());
+    let run = nuccrawl(&[
+        "registry.example/bulk/**",
+        "--registry-endpoint",
+        &endpoint,
+        "-o",
+        out.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert!(
+        proxy.requests() <= BUDGET,
+        "{} requests reached the registry, budget {BUDGET}",
+        proxy.requests()
+    );
+    assert_eq!(proxy.over_budget(), 0, "no request past the budget");
+    let summary = read_report(&report);
+    assert!(total_requests(&summary) <= BUDGET, "{summary}");
+    assert_eq!(
+        summary["retries"], 0,
+        "nothing retried against a spent budget"
+    );
+    let stopped = summary["stopped"].as_str().expect("stopped early");
+    assert!(
+        stopped.contains("rate limit spent on registry.example:"),
+        "{stopped}"
+    );
+    assert!(stopped.contains("0 of 60"), "{stopped}");
+    assert!(!stopped.contains(&proxy.addr()), "{stopped}");
+    assert!(run.stderr.contains(stopped), "{}", run.stderr);
+    let failures = summary["failures"].as_array().unwrap();
+    assert!(!failures.is_empty());
+    // The crawl reads every tag's manifest before the configs, so 60 requests may finish
+    // no image: then nothing was done (exit 1, no file); else what finished is written
+    // (exit 2) and the rest recorded as failed, nothing both.
+    if !out.exists() {
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        for r in 0..5 {
+            let repo = nuccrawl_testkit::bulk::repo_name(r);
+            assert!(
+                failures.iter().any(|f| f["repository"] == repo.as_str()),
+                "{repo}"
+            );
+        }
+        return;
+    }
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let written = read_assets(&out);
+    assert!(written.assets.len() < 100);
     for asset in &written.assets {
         assert!(
             !failures
