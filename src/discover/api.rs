@@ -6,8 +6,6 @@
 //! and paging links must stay on it); transient failures are retried by the registry's
 //! [`should_retry`] policy; bodies are read with a cap; URLs in errors are redacted.
 
-use std::time::SystemTime;
-
 use bytes::{Bytes, BytesMut};
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, LINK, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
@@ -16,7 +14,7 @@ use url::{Host, Url};
 use super::error::DiscoverError;
 use crate::registry::pagination::{find_next, resolve_next, Pager};
 use crate::registry::redact::redact_url;
-use crate::registry::retry::{should_retry, Decision, Outcome, RetryPolicy, Spent};
+use crate::registry::retry::{decide_now, Decision, Outcome, RetryPolicy, Spent};
 use crate::registry::transport::fault_of;
 use crate::registry::ClientOptions;
 
@@ -169,13 +167,7 @@ impl ApiClient {
     }
 
     fn decide(&self, outcome: &Outcome<'_>, spent: Spent) -> Decision {
-        should_retry(
-            outcome,
-            spent,
-            self.policy,
-            SystemTime::now(),
-            rand::random::<f64>(),
-        )
+        decide_now(outcome, spent, self.policy)
     }
 }
 

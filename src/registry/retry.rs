@@ -75,6 +75,17 @@ pub enum Decision {
     Stop,
 }
 
+/// [`should_retry`] with the real clock and a fresh jitter sample, as the transports ask.
+pub fn decide_now(outcome: &Outcome<'_>, spent: Spent, policy: RetryPolicy) -> Decision {
+    should_retry(
+        outcome,
+        spent,
+        policy,
+        SystemTime::now(),
+        rand::random::<f64>(),
+    )
+}
+
 /// Decides whether to retry after `outcome`. `jitter` is a sample from `[0, 1)`.
 pub fn should_retry(
     outcome: &Outcome<'_>,

@@ -12,7 +12,7 @@
 
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use reqwest::header::{
@@ -27,7 +27,7 @@ use super::error::RegistryError;
 use super::options::ClientOptions;
 use super::ratelimit::{RateLimits, Reservation};
 use super::redact::redact_url;
-use super::retry::{should_retry, Decision, Fault, Outcome, RetryPolicy, Spent};
+use super::retry::{decide_now, Decision, Fault, Outcome, RetryPolicy, Spent};
 use super::stats::{Counters, RequestKind};
 use crate::reference::Registry;
 
@@ -307,13 +307,7 @@ impl Transport {
 
     /// Asks the retry policy, with the real clock and a fresh jitter sample.
     fn decide(&self, outcome: &Outcome<'_>, spent: Spent) -> Decision {
-        should_retry(
-            outcome,
-            spent,
-            self.policy,
-            SystemTime::now(),
-            rand::random::<f64>(),
-        )
+        decide_now(outcome, spent, self.policy)
     }
 
     /// One attempt: the request and any redirects. Each answer's budget headers go to
