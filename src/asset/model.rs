@@ -84,3 +84,53 @@ pub struct Asset {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_config: Option<String>,
 }
+
+/// One field's value, as the encoders and format checks walk an asset.
+#[derive(Debug, Clone, Copy)]
+pub enum FieldValue<'a> {
+    /// A text field; `None` when absent.
+    One(Option<&'a str>),
+    /// A list field (empty when absent).
+    Many(&'a [String]),
+}
+
+impl Asset {
+    /// Every field with its FORMAT.md name, in FORMAT.md order.
+    pub fn fields(&self) -> [(&'static str, FieldValue<'_>); 15] {
+        fn one(v: &Option<String>) -> FieldValue<'_> {
+            FieldValue::One(v.as_deref())
+        }
+        [
+            ("image_repo", FieldValue::One(Some(&self.image_repo))),
+            ("image_manifest_digest", one(&self.image_manifest_digest)),
+            ("image_config_digest", one(&self.image_config_digest)),
+            ("image_tags", FieldValue::Many(&self.image_tags)),
+            ("image_registry", one(&self.image_registry)),
+            (
+                "image_secondary_registries",
+                FieldValue::Many(&self.image_secondary_registries),
+            ),
+            ("image_distro", one(&self.image_distro)),
+            ("image_platform_os", one(&self.image_platform_os)),
+            ("image_platform_arch", one(&self.image_platform_arch)),
+            (
+                "image_platform_os_version",
+                one(&self.image_platform_os_version),
+            ),
+            (
+                "image_platform_os_features",
+                FieldValue::Many(&self.image_platform_os_features),
+            ),
+            (
+                "image_platform_arch_variant",
+                one(&self.image_platform_arch_variant),
+            ),
+            (
+                "image_platform_arch_features",
+                FieldValue::Many(&self.image_platform_arch_features),
+            ),
+            ("image_manifest", one(&self.image_manifest)),
+            ("image_config", one(&self.image_config)),
+        ]
+    }
+}

@@ -6,7 +6,7 @@
 use std::fmt;
 
 use super::{xml, Format};
-use crate::asset::Asset;
+use crate::asset::{Asset, FieldValue};
 
 /// Separator between the items of a CSV list cell.
 pub(super) const LIST_SEPARATOR: char = ';';
@@ -26,60 +26,17 @@ impl fmt::Display for Unrepresentable {
     }
 }
 
-/// One field's value, as the representability checks see it.
-enum Value<'a> {
-    One(Option<&'a str>),
-    Many(&'a [String]),
-}
-
-/// Every field of `a` in FORMAT.md order.
-fn fields(a: &Asset) -> [(&'static str, Value<'_>); 15] {
-    fn one(v: &Option<String>) -> Value<'_> {
-        Value::One(v.as_deref())
-    }
-    [
-        ("image_repo", Value::One(Some(&a.image_repo))),
-        ("image_manifest_digest", one(&a.image_manifest_digest)),
-        ("image_config_digest", one(&a.image_config_digest)),
-        ("image_tags", Value::Many(&a.image_tags)),
-        ("image_registry", one(&a.image_registry)),
-        (
-            "image_secondary_registries",
-            Value::Many(&a.image_secondary_registries),
-        ),
-        ("image_distro", one(&a.image_distro)),
-        ("image_platform_os", one(&a.image_platform_os)),
-        ("image_platform_arch", one(&a.image_platform_arch)),
-        (
-            "image_platform_os_version",
-            one(&a.image_platform_os_version),
-        ),
-        (
-            "image_platform_os_features",
-            Value::Many(&a.image_platform_os_features),
-        ),
-        (
-            "image_platform_arch_variant",
-            one(&a.image_platform_arch_variant),
-        ),
-        (
-            "image_platform_arch_features",
-            Value::Many(&a.image_platform_arch_features),
-        ),
-        ("image_manifest", one(&a.image_manifest)),
-        ("image_config", one(&a.image_config)),
-    ]
-}
-
 /// The first field of `asset` (in FORMAT.md order) that `format` cannot carry exactly.
 pub fn representable(asset: &Asset, format: Format) -> Result<(), Unrepresentable> {
-    for (field, value) in fields(asset) {
+    for (field, value) in asset.fields() {
         let reason = match (format, value) {
             (Format::Json, _) => None,
-            (Format::Xml, Value::One(text)) => text.and_then(xml::illegal_char),
-            (Format::Xml, Value::Many(items)) => items.iter().find_map(|i| xml::illegal_char(i)),
-            (Format::Csv, Value::One(_)) => None,
-            (Format::Csv, Value::Many(items)) => csv_list_problem(items),
+            (Format::Xml, FieldValue::One(text)) => text.and_then(xml::illegal_char),
+            (Format::Xml, FieldValue::Many(items)) => {
+                items.iter().find_map(|i| xml::illegal_char(i))
+            }
+            (Format::Csv, FieldValue::One(_)) => None,
+            (Format::Csv, FieldValue::Many(items)) => csv_list_problem(items),
         };
         if let Some(reason) = reason {
             return Err(Unrepresentable { field, reason });

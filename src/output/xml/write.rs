@@ -6,58 +6,11 @@ use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Writer;
 
 use super::{illegal_char, ASSET, ASSETS, LISTS, ROOT};
-use crate::asset::{Asset, AssetFile};
+use crate::asset::{Asset, AssetFile, FieldValue};
 use crate::output::{Format, OutputError};
 
 /// Spaces per nesting level; the files are read by people as well as Nucleus.
 const INDENT: usize = 2;
-
-/// One field's value as the XML writes it.
-enum Value<'a> {
-    /// A text element, left out when absent or empty.
-    One(Option<&'a str>),
-    /// A list element with one child per item, left out when empty.
-    Many(&'a [String]),
-}
-
-/// The fields of `a` in FORMAT.md order.
-fn fields(a: &Asset) -> [(&'static str, Value<'_>); 15] {
-    fn one(v: &Option<String>) -> Value<'_> {
-        Value::One(v.as_deref())
-    }
-    [
-        ("image_repo", Value::One(Some(&a.image_repo))),
-        ("image_manifest_digest", one(&a.image_manifest_digest)),
-        ("image_config_digest", one(&a.image_config_digest)),
-        ("image_tags", Value::Many(&a.image_tags)),
-        ("image_registry", one(&a.image_registry)),
-        (
-            "image_secondary_registries",
-            Value::Many(&a.image_secondary_registries),
-        ),
-        ("image_distro", one(&a.image_distro)),
-        ("image_platform_os", one(&a.image_platform_os)),
-        ("image_platform_arch", one(&a.image_platform_arch)),
-        (
-            "image_platform_os_version",
-            one(&a.image_platform_os_version),
-        ),
-        (
-            "image_platform_os_features",
-            Value::Many(&a.image_platform_os_features),
-        ),
-        (
-            "image_platform_arch_variant",
-            one(&a.image_platform_arch_variant),
-        ),
-        (
-            "image_platform_arch_features",
-            Value::Many(&a.image_platform_arch_features),
-        ),
-        ("image_manifest", one(&a.image_manifest)),
-        ("image_config", one(&a.image_config)),
-    ]
-}
 
 /// The metadata fields.
 fn metadata(file: &AssetFile) -> [(&'static str, &str); 3] {
@@ -108,10 +61,10 @@ fn check_embeddable(file: &AssetFile) -> Result<(), OutputError> {
 
 fn write_asset<W: Write>(xml: &mut Writer<W>, asset: &Asset) -> Result<(), OutputError> {
     xml.write_event(Event::Start(BytesStart::new(ASSET)))?;
-    for (name, value) in fields(asset) {
+    for (name, value) in asset.fields() {
         match value {
-            Value::One(Some(text)) if !text.is_empty() => leaf(xml, name, text)?,
-            Value::Many(items) if !items.is_empty() => list(xml, name, items)?,
+            FieldValue::One(Some(text)) if !text.is_empty() => leaf(xml, name, text)?,
+            FieldValue::Many(items) if !items.is_empty() => list(xml, name, items)?,
             _ => {}
         }
     }
