@@ -4,5 +4,5 @@ mod model;
 mod rules;
 pub mod validate;
 
-pub use model::{Asset, AssetFile, FieldValue, IMPORT_VERSION, SCAN_TOOL, SCAN_TYPE};
+pub use model::{Asset, AssetFile, FieldValue, ASSET_FIELDS, IMPORT_VERSION, SCAN_TOOL, SCAN_TYPE};
 pub use validate::{validate_asset, validate_file, Violation};

@@ -10,6 +10,25 @@ pub const SCAN_TOOL: &str = "Asset";
 /// `scan_type` of a Container Image file.
 pub const SCAN_TYPE: &str = "Container Image";
 
+/// The asset fields of FORMAT.md, in its order.
+pub const ASSET_FIELDS: [&str; 15] = [
+    "image_repo",
+    "image_manifest_digest",
+    "image_config_digest",
+    "image_tags",
+    "image_registry",
+    "image_secondary_registries",
+    "image_distro",
+    "image_platform_os",
+    "image_platform_arch",
+    "image_platform_os_version",
+    "image_platform_os_features",
+    "image_platform_arch_variant",
+    "image_platform_arch_features",
+    "image_manifest",
+    "image_config",
+];
+
 /// A whole asset file, as written or as read back for validation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AssetFile {
@@ -132,5 +151,44 @@ impl Asset {
             ("image_manifest", one(&self.image_manifest)),
             ("image_config", one(&self.image_config)),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_walk_and_serde_names_follow_format_md() {
+        let asset = Asset::default();
+        let walked: Vec<&str> = asset.fields().iter().map(|(name, _)| *name).collect();
+        assert_eq!(walked, ASSET_FIELDS);
+        let full = Asset {
+            image_manifest_digest: Some(String::new()),
+            image_config_digest: Some(String::new()),
+            image_tags: vec![String::new()],
+            image_registry: Some(String::new()),
+            image_secondary_registries: vec![String::new()],
+            image_distro: Some(String::new()),
+            image_platform_os: Some(String::new()),
+            image_platform_arch: Some(String::new()),
+            image_platform_os_version: Some(String::new()),
+            image_platform_os_features: vec![String::new()],
+            image_platform_arch_variant: Some(String::new()),
+            image_platform_arch_features: vec![String::new()],
+            image_manifest: Some(String::new()),
+            image_config: Some(String::new()),
+            ..Asset::default()
+        };
+        let json = serde_json::to_value(&full).unwrap();
+        let keys: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut want = ASSET_FIELDS.to_vec();
+        want.sort_unstable();
+        assert_eq!(keys, want);
     }
 }

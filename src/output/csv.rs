@@ -257,6 +257,11 @@ mod tests {
     use crate::output::tidy::tidy;
 
     #[test]
+    fn columns_follow_format_md() {
+        assert_eq!(COLUMNS[3..], crate::asset::ASSET_FIELDS);
+    }
+
+    #[test]
     fn header_and_quoting_follow_rfc_4180() {
         let mut out = Vec::new();
         encode(&tricky_file(), &mut out).unwrap();

@@ -24,23 +24,7 @@ pub(super) fn encode<W: Write>(file: &AssetFile, mut w: W) -> Result<(), OutputE
 /// The top-level keys of FORMAT.md.
 const FILE_KEYS: [&str; 4] = ["nucleus_import_version", "scan_tool", "scan_type", "assets"];
 /// The asset keys of FORMAT.md.
-const ASSET_KEYS: [&str; 15] = [
-    "image_repo",
-    "image_manifest_digest",
-    "image_config_digest",
-    "image_tags",
-    "image_registry",
-    "image_secondary_registries",
-    "image_distro",
-    "image_platform_os",
-    "image_platform_arch",
-    "image_platform_os_version",
-    "image_platform_os_features",
-    "image_platform_arch_variant",
-    "image_platform_arch_features",
-    "image_manifest",
-    "image_config",
-];
+const ASSET_KEYS: [&str; 15] = crate::asset::ASSET_FIELDS;
 
 /// Reads a JSON asset file, with what it breaks of the JSON encoding beyond what the
 /// model keeps: duplicate and unknown keys, a numeric `nucleus_import_version`. Those are
