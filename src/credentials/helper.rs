@@ -114,7 +114,14 @@ impl HelperRunner {
             source: Arc::new(e),
         };
         let deadline = Instant::now() + self.timeout;
-        let mut child = Command::new(program)
+        let mut command = Command::new(program);
+        #[cfg(unix)]
+        {
+            // Its own process group, so a timeout stops the helper's children too.
+            use std::os::unix::process::CommandExt as _;
+            command.process_group(0);
+        }
+        let mut child = command
             .arg("get")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -178,8 +185,16 @@ fn wait_until(child: &mut Child, deadline: Instant) -> std::io::Result<Option<Ex
     }
 }
 
-/// Kills and reaps a helper.
+/// Kills and reaps a helper, with every process of its group.
 fn stop(child: &mut Child) {
+    #[cfg(unix)]
+    if let Ok(pid) = libc::pid_t::try_from(child.id()) {
+        // SAFETY: kill(2) with a negative pid signals the group the helper leads (made
+        // with `process_group(0)` at spawn); it touches no memory of ours.
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
+        }
+    }
     let _ = child.kill();
     let _ = child.wait();
 }
@@ -199,11 +214,11 @@ fn interpret(name: &str, finished: Finished) -> Result<Option<Credential>, Crede
             );
             return Ok(None);
         }
-        let text = if out.trim().is_empty() { err } else { out };
+        // Only stderr is quoted: a helper's stdout is where secrets travel.
         return Err(CredentialError::HelperFailed {
             helper: name.to_owned(),
             status: finished.status.to_string(),
-            message: first_line(&text),
+            message: first_line(&err),
         });
     }
     let answer: Answer =
@@ -320,6 +335,19 @@ mod tests {
         assert!(
             took >= Duration::from_millis(600) && took < Duration::from_secs(5),
             "{took:?}"
+        );
+    }
+
+    #[test]
+    fn a_failing_helper_is_quoted_from_stderr_never_stdout() {
+        let err = runner(Duration::from_secs(5))
+            .get("leaky", "ghcr.io", Path::new("/c"))
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("vault sealed"), "{text}");
+        assert!(
+            !text.contains(crate::credentials::test_support::HELPER_SECRET),
+            "{text}"
         );
     }
 }

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 pub(crate) const HELPER_SECRET: &str = "helper-secret-9f3c";
 
 /// The fake helpers, by name (without the `docker-credential-` prefix).
-const SCRIPTS: [(&str, &str); 7] = [
+const SCRIPTS: [(&str, &str); 8] = [
     (
         "good",
         r#"server=$(cat); printf '{"ServerURL":"%s","Username":"user-for-%s","Secret":"helper-secret-9f3c"}' "$server" "$server""#,
@@ -33,6 +33,10 @@ const SCRIPTS: [(&str, &str); 7] = [
         "cat >/dev/null; echo 'Secret: helper-secret-9f3c'",
     ),
     ("hang", "exec sleep 30"),
+    (
+        "leaky",
+        "cat >/dev/null; echo 'helper-secret-9f3c'; echo 'vault sealed' >&2; exit 2",
+    ),
     (
         "counting",
         r#"server=$(cat); echo run >> "$(dirname "$0")/count-$server"; printf '{"Username":"c","Secret":"helper-secret-9f3c"}'"#,
