@@ -79,18 +79,13 @@ pub async fn crawl(config: &Config, printer: &Printer) -> anyhow::Result<u8> {
     })
 }
 
-/// Writes the run summary as JSON, atomically like the asset file.
+/// Writes the run summary as JSON, by the same rules as the asset file.
 fn write_report(path: &Path, summary: &crate::crawl::summary::Summary) -> anyhow::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("creating a temporary file beside {}", path.display()))?;
-    serde_json::to_writer_pretty(&mut tmp, summary)?;
-    tmp.persist(path)
-        .with_context(|| format!("writing report {}", path.display()))?;
-    Ok(())
+    output::replace_file(path, |w| {
+        serde_json::to_writer_pretty(&mut *w, summary)?;
+        Ok(w.write_all(b"\n")?)
+    })
+    .context("writing the report")
 }
 
 /// Checks a file against every rule of the format.

@@ -10,7 +10,7 @@ pub const EXIT_CODES_HELP: &str = "\
 Exit codes:
   0  everything asked for was crawled and written
   1  nothing could be done (bad arguments or files, registry unreachable, output unwritable,
-     or failures and no image at all); no output is written
+     or not one image found or crawled); no output is written
   2  some repositories or tags failed; the output file holds everything else. Also when
      the run stopped early: --timeout reached or a rate limit spent (--on-rate-limit
      stop), with the file holding what was finished; or --fail-fast, which writes no

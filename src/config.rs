@@ -145,7 +145,7 @@ impl Config {
             }
         }
         if let (Some(out), Some(report)) = (&cli.output.output, &cli.output.report) {
-            if out == report {
+            if same_file(out, report) {
                 return Err(ConfigError::Destination {
                     flag: "--report",
                     path: report.clone(),
@@ -289,8 +289,8 @@ fn check_destination(flag: &'static str, path: &Path) -> Result<(), ConfigError>
         path: path.to_path_buf(),
         reason,
     };
-    if path.is_dir() {
-        return Err(refuse("it is a directory".into()));
+    if path.is_dir() || path.as_os_str().to_string_lossy().ends_with('/') {
+        return Err(refuse("it names a directory, not a file".into()));
     }
     let dir = path
         .parent()
@@ -308,6 +308,21 @@ fn check_destination(flag: &'static str, path: &Path) -> Result<(), ConfigError>
             dir.display()
         ))
     })
+}
+
+/// Whether two output paths name one file, however they are spelled (`./a`, `a`,
+/// an absolute path, a symlink to it).
+fn same_file(a: &Path, b: &Path) -> bool {
+    let resolve = |p: &Path| {
+        let dir = p
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let joined = dir.join(p.file_name().unwrap_or_default());
+        std::fs::canonicalize(&joined).unwrap_or(joined)
+    };
+    a == b || resolve(a) == resolve(b)
 }
 
 fn format_of(arg: FormatArg) -> Format {
@@ -388,6 +403,15 @@ mod tests {
             .collect();
         let err = explicit_hosts(&mixed).unwrap_err().to_string();
         assert!(err.contains("127.0.0.1:5000, ghcr.io"), "{err}");
+    }
+
+    #[test]
+    fn output_and_report_spelled_differently_are_one_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("x.json");
+        let b = dir.path().join(".").join("x.json");
+        assert!(same_file(&a, &b));
+        assert!(!same_file(&a, &dir.path().join("y.json")));
     }
 
     #[test]

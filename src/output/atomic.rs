@@ -24,18 +24,32 @@ const NEW_FILE_MODE: u32 = 0o666;
 
 /// Encodes `file` as `format` into `path`, replacing any existing file atomically.
 pub fn write_atomically(path: &Path, file: &AssetFile, format: Format) -> Result<(), OutputError> {
-    write_inner(path, file, format).map_err(|e| e.at(path))
+    replace_file(path, |w| encode(file, format, w))?;
+    tracing::debug!(path = %path.display(), assets = file.assets.len(), "wrote asset file");
+    Ok(())
+}
+
+/// Writes what `write` produces into `path` by the same rules as the asset file (the run
+/// report uses it too); errors name the path.
+pub fn replace_file(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<(), OutputError>,
+) -> Result<(), OutputError> {
+    write_inner(path, write).map_err(|e| e.at(path))
 }
 
 /// Symlinks followed before giving up: the limit Linux itself applies (ELOOP).
 const MAX_SYMLINKS: usize = 40;
 
-fn write_inner(path: &Path, file: &AssetFile, format: Format) -> Result<(), OutputError> {
+fn write_inner(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<(), OutputError>,
+) -> Result<(), OutputError> {
     let target = follow_symlinks(path)?;
     let path = target.as_path();
     let existing = std::fs::metadata(path).ok();
-    if existing.as_ref().is_some_and(|m| !m.is_file()) {
-        return write_in_place(path, file, format);
+    if let Some(meta) = existing.as_ref().filter(|m| !m.is_file()) {
+        return write_in_place(path, meta, write);
     }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -46,13 +60,12 @@ fn write_inner(path: &Path, file: &AssetFile, format: Format) -> Result<(), Outp
         temp.as_file().set_permissions(meta.permissions())?;
     }
     let mut out = BufWriter::new(temp);
-    encode(file, format, &mut out)?;
+    write(&mut out)?;
     out.flush()?;
     let temp = out.into_inner().map_err(|e| e.into_error())?;
     temp.as_file().sync_all()?;
     temp.persist(path).map_err(|e| e.error)?;
     sync_dir(dir);
-    tracing::debug!(path = %path.display(), assets = file.assets.len(), "wrote asset file");
     Ok(())
 }
 
@@ -76,13 +89,74 @@ fn follow_symlinks(path: &Path) -> std::io::Result<PathBuf> {
     )))
 }
 
-/// Writes into a device, FIFO or socket as it is: it cannot be replaced by a rename.
-fn write_in_place(path: &Path, file: &AssetFile, format: Format) -> Result<(), OutputError> {
-    let mut out = BufWriter::new(std::fs::OpenOptions::new().write(true).open(path)?);
-    encode(file, format, &mut out)?;
+/// Writes into a device, FIFO or socket as it is: it cannot be replaced by a rename. A
+/// FIFO nobody reads is refused at once rather than waited on forever.
+fn write_in_place(
+    path: &Path,
+    meta: &std::fs::Metadata,
+    write: impl FnOnce(&mut dyn Write) -> Result<(), OutputError>,
+) -> Result<(), OutputError> {
+    #[cfg(unix)]
+    let file = if std::os::unix::fs::FileTypeExt::is_fifo(&meta.file_type()) {
+        open_fifo_with_reader(path)?
+    } else {
+        std::fs::OpenOptions::new().write(true).open(path)?
+    };
+    #[cfg(not(unix))]
+    let file = {
+        let _ = meta;
+        std::fs::OpenOptions::new().write(true).open(path)?
+    };
+    let mut out = BufWriter::new(file);
+    write(&mut out)?;
     out.flush()?;
     tracing::debug!(path = %path.display(), "wrote asset file in place (not a regular file)");
     Ok(())
+}
+
+/// How long a FIFO may go without a reader before the write is refused: long enough for
+/// a reader started alongside nuccrawl to open it.
+#[cfg(unix)]
+const FIFO_READER_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Opens the FIFO for writing once some process has it open for reading; refuses after
+/// the grace period instead of blocking in `open` for ever (where no signal could end
+/// the run). The descriptor that found the reader is the one written to: closing it and
+/// opening again would hand the reader an early end of file.
+#[cfg(unix)]
+fn open_fifo_with_reader(path: &Path) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    use std::os::unix::io::AsRawFd as _;
+    let deadline = std::time::Instant::now() + FIFO_READER_GRACE;
+    loop {
+        let probe = std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(path);
+        match probe {
+            Ok(file) => {
+                // SAFETY: fcntl(2) on a descriptor this function owns; it reads and sets
+                // only that descriptor's status flags.
+                let cleared = unsafe {
+                    let flags = libc::fcntl(file.as_raw_fd(), libc::F_GETFL);
+                    flags >= 0
+                        && libc::fcntl(file.as_raw_fd(), libc::F_SETFL, flags & !libc::O_NONBLOCK)
+                            == 0
+                };
+                if !cleared {
+                    return Err(std::io::Error::last_os_error());
+                }
+                return Ok(file);
+            }
+            Err(e) if e.raw_os_error() == Some(libc::ENXIO) => {
+                if std::time::Instant::now() >= deadline {
+                    return Err(std::io::Error::other("no process is reading this FIFO"));
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 #[cfg(unix)]
@@ -222,5 +296,22 @@ mod tests {
             .unwrap()
             .file_type()
             .is_fifo());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_nobody_reads_is_refused_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("unread.json");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success(), "mkfifo");
+        let err = write_atomically(&fifo, &tricky_file(), Format::Json).unwrap_err();
+        assert!(
+            format!("{err:?}").contains("no process is reading"),
+            "{err:?}"
+        );
     }
 }

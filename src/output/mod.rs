@@ -23,7 +23,7 @@ use std::path::Path;
 
 use crate::asset::{AssetFile, Violation};
 
-pub use atomic::write_atomically;
+pub use atomic::{replace_file, write_atomically};
 pub use error::OutputError;
 pub use format::Format;
 pub use representable::{representable, Unrepresentable};
