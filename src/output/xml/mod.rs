@@ -150,6 +150,36 @@ mod tests {
         assert!(decode(b"<nucleusCustomScan>&#1;</nucleusCustomScan>").is_err());
     }
 
+    #[test]
+    fn refuses_unknown_duplicate_and_stray_content() {
+        let wrap = |asset: &str, extra: &str| {
+            format!(
+                "<nucleusCustomScan><nucleus_import_version>1</nucleus_import_version>\
+                 <scan_tool>Asset</scan_tool><scan_type>Container Image</scan_type>{extra}\
+                 <assets><asset>{asset}</asset></assets></nucleusCustomScan>"
+            )
+        };
+        let good = "<image_repo>a</image_repo><image_tags><image_tag>x</image_tag></image_tags>";
+        assert!(decode(wrap(good, "").as_bytes()).is_ok());
+        for (asset, extra, needle) in [
+            (
+                "<image_repo>a</image_repo><image_repo>b</image_repo>",
+                "",
+                "twice",
+            ),
+            ("<image_repo>a</image_repo><foo>1</foo>", "", "<foo>"),
+            (
+                "<image_repo>a</image_repo><image_tags>x<image_tag>y</image_tag></image_tags>",
+                "",
+                "text outside",
+            ),
+            (good, "<extra>1</extra>", "<extra>"),
+        ] {
+            let err = decode(wrap(asset, extra).as_bytes()).unwrap_err();
+            assert!(format!("{err}").contains(needle), "{asset}{extra}: {err}");
+        }
+    }
+
     /// Any string made of characters XML 1.0 allows.
     fn xml_text() -> impl Strategy<Value = String> + Clone {
         any::<String>().prop_map(|s| s.chars().filter(|&c| is_xml_char(c)).collect())

@@ -151,7 +151,12 @@ fn to_file(root: Element) -> Result<AssetFile, OutputError> {
             "scan_tool" => (file.scan_tool, seen[1]) = (child.text, true),
             "scan_type" => (file.scan_type, seen[2]) = (child.text, true),
             ASSETS => (file.assets, has_assets) = (to_assets(child)?, true),
-            other => tracing::warn!(element = other, "ignoring unknown XML element"),
+            other => {
+                return Err(OutputError::structure(
+                    Format::Xml,
+                    format!("<{ROOT}> holds <{other}>, which FORMAT.md does not define"),
+                ))
+            }
         }
     }
     let names = ["nucleus_import_version", "scan_tool", "scan_type"];
@@ -174,8 +179,9 @@ fn to_assets(assets: Element) -> Result<Vec<Asset>, OutputError> {
     assets
         .children
         .into_iter()
-        .map(|child| match child.name.as_str() {
-            ASSET => to_asset(child),
+        .enumerate()
+        .map(|(index, child)| match child.name.as_str() {
+            ASSET => to_asset(index, child),
             other => Err(OutputError::structure(
                 Format::Xml,
                 format!("<{ASSETS}> holds <{other}>, expected <{ASSET}>"),
@@ -184,9 +190,22 @@ fn to_assets(assets: Element) -> Result<Vec<Asset>, OutputError> {
         .collect()
 }
 
-fn to_asset(element: Element) -> Result<Asset, OutputError> {
+fn to_asset(index: usize, element: Element) -> Result<Asset, OutputError> {
     let mut a = Asset::default();
+    let mut seen = std::collections::BTreeSet::new();
+    let refuse =
+        |reason: String| OutputError::structure(Format::Xml, format!("asset {index}: {reason}"));
     for field in element.children {
+        if !seen.insert(field.name.clone()) {
+            return Err(refuse(format!("<{}> is given twice", field.name)));
+        }
+        let is_list = LISTS.iter().any(|(name, _)| *name == field.name);
+        if is_list && !field.text.trim().is_empty() {
+            return Err(refuse(format!(
+                "<{}> holds text outside its items",
+                field.name
+            )));
+        }
         let text = || Some(field.text.clone());
         match field.name.as_str() {
             "image_repo" => a.image_repo = field.text,
@@ -204,7 +223,7 @@ fn to_asset(element: Element) -> Result<Asset, OutputError> {
             "image_secondary_registries" => a.image_secondary_registries = items(field)?,
             "image_platform_os_features" => a.image_platform_os_features = items(field)?,
             "image_platform_arch_features" => a.image_platform_arch_features = items(field)?,
-            other => tracing::warn!(element = other, "ignoring unknown asset field"),
+            other => return Err(refuse(format!("<{other}> is not a FORMAT.md field"))),
         }
     }
     Ok(a)
