@@ -57,7 +57,8 @@ fn failure(asset: &Asset, reason: String) -> Failure {
 fn check(mut asset: Asset, summary: &mut Summary) -> Option<Asset> {
     for violation in validate_asset(&asset) {
         if clear_optional(&mut asset, violation.field) {
-            warn!(repo = %asset.image_repo, field = violation.field, "{}; field left out", violation.message);
+            let field = violation.field;
+            warn!(repo = %asset.image_repo, field, "{}; field left out", violation.message);
         }
     }
     let remaining = validate_asset(&asset);

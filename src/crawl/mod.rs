@@ -170,7 +170,9 @@ async fn crawl_targets(
                     listed = discover::repositories(client, pattern, &context) => {
                         listed.map_err(|e| listing_failure(&e))
                     }
-                    reason = halt.wait() => Err(format!("{}: not listed: {reason}", pattern.as_str())),
+                    reason = halt.wait() => {
+                        Err(format!("{}: not listed: {reason}", pattern.as_str()))
+                    }
                 };
                 match listed {
                     Ok(repos) => {

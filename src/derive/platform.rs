@@ -18,6 +18,9 @@ use crate::image::Platform;
 /// Separator of the `os/arch[/variant]` filter syntax, as docker and containerd write it.
 const FILTER_SEPARATOR: char = '/';
 
+/// What the log says when the index entry and the config name different platforms.
+const DISAGREE: &str = "index entry and config disagree; using the index entry";
+
 /// Decide the platform of an image from its index entry (if it came from one) and config.
 ///
 /// Per field the entry's value is used when present, else the config's. The config's
@@ -134,7 +137,7 @@ fn report_differences(entry: &Platform, config: &Platform) {
     for (field, from_entry, from_config) in fields {
         match (from_entry, from_config) {
             (Some(e), Some(c)) if e != c => {
-                warn!(field, index = %e, config = %c, "index entry and config disagree; using the index entry");
+                warn!(field, index = %e, config = %c, "{DISAGREE}");
             }
             (Some(e), None) => {
                 debug!(field, index = %e, "config does not state this; using the index entry")
@@ -147,7 +150,7 @@ fn report_differences(entry: &Platform, config: &Platform) {
     }
     let (e, c) = (&entry.os_features, &config.os_features);
     if !e.is_empty() && !c.is_empty() && e != c {
-        warn!(index = ?e, config = ?c, "index entry and config disagree on os.features; using the index entry");
+        warn!(index = ?e, config = ?c, "os.features: {DISAGREE}");
     }
 }
 

@@ -2,8 +2,8 @@
 //!
 //! The directory is `$NUCCRAWL_SHARED/images` (or `$NUCCRAWL_SHARED` itself when it already
 //! is the images directory), else `<repo>/../shared/images`. Archives are read whole into
-//! memory; gzipped files (whatever their name) are gunzipped first. Both `docker save` archives (`manifest.json`)
-//! and OCI layouts (`index.json` + `blobs/sha256/`) are understood.
+//! memory; gzipped files (whatever their name) are gunzipped first. Both `docker save`
+//! archives (`manifest.json`) and OCI layouts (`index.json` + `blobs/sha256/`) are understood.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;

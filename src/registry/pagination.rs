@@ -197,7 +197,8 @@ mod tests {
             }
             value.push_str(&format!("<{target}>; rel=\"next\""));
             let found = find_next([value.as_str()]);
-            let expected = if before.as_deref() == Some("next") { "/prev" } else { target.as_str() };
+            let next_first = before.as_deref() == Some("next");
+            let expected = if next_first { "/prev" } else { target.as_str() };
             proptest::prop_assert_eq!(found, Some(expected));
             let next = resolve_next(&page(), found.unwrap()).unwrap();
             proptest::prop_assert_eq!(next.host_str(), Some("r.example"));

@@ -181,7 +181,8 @@ impl RateLimits {
     fn answer(&self, host: &str, ticket: Option<Ticket>, headers: &HeaderMap) {
         let said = announcement(headers);
         if let Some(said) = &said {
-            tracing::debug!(host, remaining = said.remaining, limit = ?said.limit, "rate-limit budget");
+            let (remaining, limit) = (said.remaining, said.limit);
+            tracing::debug!(host, remaining, limit = ?limit, "rate-limit budget");
         }
         let now = self.epoch.elapsed();
         self.update(host, |b| b.answer(ticket, said, now));
