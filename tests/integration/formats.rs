@@ -2,15 +2,11 @@
 //! the same assets, and the embedded manifest and config still hash to their digests.
 
 use nuccrawl::asset::Asset;
+use nuccrawl_testkit::sha256_digest as sha256;
 use nuccrawl_testkit::{load_samples, LocalRegistry};
 use quick_xml::events::Event;
-use sha2::{Digest, Sha256};
 
 use crate::support::{nuccrawl_expect, read_assets, temp_path};
-
-fn sha256(bytes: &[u8]) -> String {
-    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
-}
 
 /// (manifest digest, manifest text, config digest, config text) per asset, via serde_json.
 fn bodies_from_json(bytes: &[u8]) -> Vec<[String; 4]> {

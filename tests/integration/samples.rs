@@ -4,14 +4,10 @@
 use std::collections::BTreeMap;
 
 use nuccrawl::asset::Asset;
+use nuccrawl_testkit::sha256_digest as sha256;
 use nuccrawl_testkit::{load_samples, ExpectedImage, LocalRegistry};
-use sha2::{Digest, Sha256};
 
 use crate::support::{nuccrawl_expect, read_assets, read_report, temp_path};
-
-fn sha256(bytes: &[u8]) -> String {
-    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
-}
 
 fn assert_matches(asset: &Asset, want: &ExpectedImage, registry: &str) {
     let at = format!("{}@{}", want.repo, want.manifest_digest);

@@ -5,14 +5,10 @@
 
 use std::collections::BTreeSet;
 
+use nuccrawl_testkit::sha256_digest as sha256;
 use nuccrawl_testkit::{load_shared, query, LocalRegistry};
-use sha2::{Digest, Sha256};
 
 use crate::support::{nuccrawl, read_assets, read_report, temp_path};
-
-fn sha256(bytes: &[u8]) -> String {
-    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
-}
 
 #[test]
 fn real_images_keep_their_digests() {
