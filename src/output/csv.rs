@@ -141,7 +141,10 @@ fn header_violations(header: &StringRecord) -> Vec<Violation> {
     if found.is_empty() && names != COLUMNS {
         found.push(Violation::new(
             HEADER,
-            format!("columns must be in FORMAT.md order: {}", COLUMNS.join(",")),
+            format!(
+                "columns must be in the Container Image format's order: {}",
+                COLUMNS.join(",")
+            ),
         ));
     }
     found

@@ -92,7 +92,9 @@ fn unknown_keys(
         .map(|key| {
             let mut v = Violation::new(
                 "keys",
-                format!("unknown key {key:?} (FORMAT.md has no such field; a typo?)"),
+                format!(
+                    "unknown key {key:?} (the Container Image format has no such field; a typo?)"
+                ),
             );
             v.asset = asset;
             v.image_repo = repo.map(str::to_owned);

@@ -255,7 +255,7 @@ mod strict_tests {
         let (header, rest) = text.split_once("\r\n").unwrap();
         let swapped = header.replacen("scan_tool,scan_type", "scan_type,scan_tool", 1);
         let found = problems(&format!("{swapped}\r\n{rest}"), Format::Csv);
-        assert!(has(&found, "FORMAT.md order"), "{found:?}");
+        assert!(has(&found, "format's order"), "{found:?}");
         let dup = format!("{header},image_repo\r\n{rest}");
         assert!(has(&problems(&dup, Format::Csv), "appears twice"));
         let short = header.strip_suffix(",image_config").unwrap();

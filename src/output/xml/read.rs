@@ -151,12 +151,12 @@ fn to_file(root: Element) -> Result<AssetFile, OutputError> {
             "scan_tool" => (file.scan_tool, seen[1]) = (child.text, true),
             "scan_type" => (file.scan_type, seen[2]) = (child.text, true),
             ASSETS => (file.assets, has_assets) = (to_assets(child)?, true),
-            other => {
-                return Err(OutputError::structure(
-                    Format::Xml,
-                    format!("<{ROOT}> holds <{other}>, which FORMAT.md does not define"),
-                ))
-            }
+            other => return Err(OutputError::structure(
+                Format::Xml,
+                format!(
+                    "<{ROOT}> holds <{other}>, which the Container Image format does not define"
+                ),
+            )),
         }
     }
     let names = ["nucleus_import_version", "scan_tool", "scan_type"];
@@ -223,7 +223,7 @@ fn to_asset(index: usize, element: Element) -> Result<Asset, OutputError> {
             "image_secondary_registries" => a.image_secondary_registries = items(field)?,
             "image_platform_os_features" => a.image_platform_os_features = items(field)?,
             "image_platform_arch_features" => a.image_platform_arch_features = items(field)?,
-            other => return Err(refuse(format!("<{other}> is not a FORMAT.md field"))),
+            other => return Err(refuse(format!("<{other}> is not a Container Image field"))),
         }
     }
     Ok(a)
