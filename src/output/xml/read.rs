@@ -151,12 +151,12 @@ fn to_file(root: Element) -> Result<AssetFile, OutputError> {
             "scan_tool" => (file.scan_tool, seen[1]) = (child.text, true),
             "scan_type" => (file.scan_type, seen[2]) = (child.text, true),
             ASSETS => (file.assets, has_assets) = (to_assets(child)?, true),
-            other => return Err(OutputError::structure(
-                Format::Xml,
-                format!(
-                    "<{ROOT}> holds <{other}>, which the Container Image format does not define"
-                ),
-            )),
+            other => {
+                return Err(OutputError::structure(
+                    Format::Xml,
+                    format!("<{ROOT}> holds <{other}>, not a Container Image element"),
+                ))
+            }
         }
     }
     let names = ["nucleus_import_version", "scan_tool", "scan_type"];
