@@ -193,6 +193,16 @@ pub struct DiscoveryArgs {
     #[arg(long, value_name = "URL", default_value = "https://hub.docker.com")]
     pub hub_api: String,
 
+    /// Where each tag's digest is read.
+    ///
+    /// auto reads tags with their digests from the vendor API where there is one
+    /// (Docker Hub's tag listing for docker.io, GitHub's package versions for ghcr.io with
+    /// a token): one request per 100 tags instead of a HEAD per tag. Elsewhere, or when
+    /// the API fails or leaves a digest out, the registry's tag list and a HEAD per tag.
+    /// registry always asks the registry (the API may lag a push by moments).
+    #[arg(long, value_enum, value_name = "SOURCE", default_value = "auto")]
+    pub tag_source: TagSourceArg,
+
     /// Contact registry NAME at this address; for mirrors and tests (repeatable).
     ///
     /// Output still names NAME (e.g. docker.io). Plain HTTP is used only when the
@@ -213,6 +223,15 @@ pub enum DiscoveryArg {
     Dockerhub,
     /// GitHub's organisation or user container packages.
     Github,
+}
+
+/// Where tag digests come from, for `--tag-source`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TagSourceArg {
+    /// The vendor API where the registry has one, else the registry.
+    Auto,
+    /// The registry's tag list and one HEAD per tag.
+    Registry,
 }
 
 /// How to ride out faults and when to give up.

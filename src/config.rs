@@ -10,7 +10,9 @@ use std::time::Duration;
 use globset::{GlobSet, GlobSetBuilder};
 use url::Url;
 
-use crate::cli::{AuthArgs, Cli, DiscoveryArg, DiscoveryArgs, FormatArg, RateLimitAction};
+use crate::cli::{
+    AuthArgs, Cli, DiscoveryArg, DiscoveryArgs, FormatArg, RateLimitAction, TagSourceArg,
+};
 use crate::credentials::{read_password_stdin, Credential, CredentialError, Keychain};
 use crate::derive::platform::PlatformFilter;
 use crate::discover::{check_api_base, DiscoveryOptions, Method};
@@ -221,6 +223,7 @@ fn discovery_options(args: &DiscoveryArgs) -> Result<DiscoveryOptions, ConfigErr
     };
     Ok(DiscoveryOptions {
         method,
+        vendor_tags: args.tag_source == TagSourceArg::Auto,
         github_api: api("--github-api", &args.github_api)?,
         hub_api: api("--hub-api", &args.hub_api)?,
     })

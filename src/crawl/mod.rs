@@ -11,6 +11,7 @@ mod check;
 pub mod graph;
 pub mod halt;
 mod reason;
+mod recheck;
 pub mod repository;
 pub mod summary;
 
@@ -24,7 +25,8 @@ use tracing::debug;
 use crate::asset::Asset;
 use crate::cache::Cache;
 use crate::config::Config;
-use crate::discover;
+use crate::discover::vendor_tags::VendorTags;
+use crate::discover::{self, ApiTally};
 use crate::progress::Reporter;
 use crate::reference::{repo_name_problem, Registry, Selector, Target};
 use crate::registry::RegistryClient;
@@ -68,7 +70,8 @@ pub async fn run(config: &Config, reporter: &dyn Reporter) -> Outcome {
         halt.trigger(stop_condition(config, &clients).await);
         future::pending::<()>().await
     };
-    let work = crawl_targets(config, &clients, &halt, reporter, &mut outcome);
+    let tally = ApiTally::default();
+    let work = crawl_targets(config, &clients, &tally, &halt, reporter, &mut outcome);
     tokio::select! {
         () = work => {}
         () = watcher => {}
@@ -85,6 +88,11 @@ pub async fn run(config: &Config, reporter: &dyn Reporter) -> Outcome {
         }
         outcome.summary.retries += stats.retries;
     }
+    let (api_requests, api_retries) = tally.snapshot();
+    for (api, n) in api_requests {
+        *outcome.summary.requests.entry(api.to_owned()).or_default() += n;
+    }
+    outcome.summary.retries += api_retries;
     outcome.stopped = halt.reason();
     outcome.summary.stopped.clone_from(&outcome.stopped);
     outcome.summary.elapsed_seconds = started.elapsed().as_secs_f64();
@@ -141,10 +149,17 @@ async fn stop_condition(config: &Config, clients: &BTreeMap<Registry, RegistryCl
 async fn crawl_targets(
     config: &Config,
     clients: &BTreeMap<Registry, RegistryClient>,
+    tally: &ApiTally,
     halt: &Halt,
     reporter: &dyn Reporter,
     outcome: &mut Outcome,
 ) {
+    let context = discover::Context {
+        options: &config.discovery,
+        client: &config.client,
+        keychain: &config.keychain,
+        tally,
+    };
     let mut jobs: BTreeSet<RepoJob> = BTreeSet::new();
     for target in &config.targets {
         let registry = target.registry().clone();
@@ -161,11 +176,6 @@ async fn crawl_targets(
                 });
             }
             Target::Pattern { pattern, .. } => {
-                let context = discover::Context {
-                    options: &config.discovery,
-                    client: &config.client,
-                    keychain: &config.keychain,
-                };
                 let listed = tokio::select! {
                     listed = discover::repositories(client, pattern, &context) => {
                         listed.map_err(|e| listing_failure(&e))
@@ -211,6 +221,15 @@ async fn crawl_targets(
         }
     }
     let jobs = drop_subsumed(jobs);
+    let vendors: BTreeMap<Registry, VendorTags> = jobs
+        .iter()
+        .filter(|j| j.selector == Selector::AllTags)
+        .filter_map(|j| {
+            let vendor = VendorTags::for_registry(&j.registry, context)?;
+            Some((j.registry.clone(), vendor))
+        })
+        .collect();
+    let vendors = &vendors;
     let cache = open_cache(config);
     let cache = &cache;
     reporter.repositories_found(jobs.len() as u64);
@@ -222,7 +241,9 @@ async fn crawl_targets(
                 let r = tokio::select! {
                     biased;
                     reason = halt.wait() => repository::unfinished(&job, &reason),
-                    r = repository::crawl(&client, cache, &job, config, reporter) => r,
+                    r = repository::crawl(
+                        &client, vendors.get(&job.registry), cache, &job, config, reporter,
+                    ) => r,
                 };
                 if config.fail_fast && !r.summary.failures.is_empty() {
                     halt.trigger(FAIL_FAST_REASON);

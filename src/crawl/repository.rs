@@ -1,6 +1,7 @@
 //! One repository, start to finish: list and filter its tags, resolve each tag to a
-//! digest with at most one HEAD, walk the manifests those digests reach, then fetch each
-//! distinct config once and turn every image into an asset.
+//! digest (from the vendor API's listing when it gave one, else with one HEAD), walk the
+//! manifests those digests reach, then fetch each distinct config once and turn every
+//! image into an asset.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -10,13 +11,15 @@ use tracing::debug;
 
 use super::assemble::{assemble, ImageInput};
 use super::graph::{self, Node};
-use super::reason;
 use super::summary::{Failure, Summary};
+use super::{reason, recheck};
 use crate::asset::Asset;
 use crate::cache::{cached_config, store_manifest, Cache};
 use crate::config::Config;
+use crate::discover::vendor_tags::{TagDigest, VendorTags};
 use crate::image::manifest::skip_kind_for_tag;
 use crate::image::Digest;
+use crate::image::Platform;
 use crate::progress::Reporter;
 use crate::reference::{tag_problem, Registry, Selector};
 use crate::registry::{RegistryClient, RegistryError};
@@ -51,6 +54,7 @@ pub struct RepoResult {
 /// Crawls one repository; never fails as a whole, failures land in the summary.
 pub async fn crawl(
     client: &RegistryClient,
+    vendor: Option<&VendorTags<'_>>,
     cache: &Cache,
     job: &RepoJob,
     config: &Config,
@@ -63,7 +67,7 @@ pub async fn crawl(
         reference,
         reason,
     };
-    let tags = match list_tags(client, job, config, &mut out.summary).await {
+    let tags = match list_tags(client, vendor, job, config, &mut out.summary).await {
         Ok(tags) => tags,
         Err(reason) => {
             out.summary.failures.push(failure(None, reason));
@@ -73,24 +77,35 @@ pub async fn crawl(
     reporter.tags_found(tags.len() as u64);
     let concurrency = config.client.max_concurrency;
 
-    let resolved: Vec<(String, Result<Resolved, String>)> = stream::iter(tags)
-        .map(|tag| async move {
-            let r = resolve_tag(client, cache, &job.repo, &tag).await;
+    let resolved: Vec<(String, bool, Result<Resolved, String>)> = stream::iter(tags)
+        .map(|TagDigest { tag, digest }| async move {
+            let from_api = digest.is_some();
+            let r = match digest {
+                Some(digest) => Ok(Resolved { digest, body: None }),
+                None => resolve_tag(client, cache, &job.repo, &tag).await,
+            };
             reporter.tag_done();
-            (tag, r)
+            (tag, from_api, r)
         })
         .buffer_unordered(concurrency)
         .collect()
         .await;
 
     let mut roots: BTreeMap<Digest, BTreeSet<String>> = BTreeMap::new();
+    let mut from_api: BTreeMap<Digest, BTreeSet<String>> = BTreeMap::new();
     let mut prefetched = HashMap::new();
-    for (tag, r) in resolved {
+    for (tag, api, r) in resolved {
         match r {
             Ok(Resolved { digest, body }) => {
                 out.summary.tags += 1;
                 if let Some(body) = body {
                     prefetched.insert(digest.clone(), body);
+                }
+                if api {
+                    from_api
+                        .entry(digest.clone())
+                        .or_default()
+                        .insert(tag.clone());
                 }
                 roots.entry(digest).or_default().insert(tag);
             }
@@ -104,18 +119,27 @@ pub async fn crawl(
         return out;
     }
 
-    let graph = graph::build(
+    let rules_out = |platform: &Platform| {
+        !config.platforms.is_empty() && config.platforms.iter().all(|f| f.rules_out(platform))
+    };
+    let mut graph = graph::build(
         client,
         cache,
         &job.repo,
         roots.keys().cloned(),
         prefetched,
         concurrency,
-        &|platform| {
-            !config.platforms.is_empty() && config.platforms.iter().all(|f| f.rules_out(platform))
-        },
+        &rules_out,
     )
     .await;
+    let walk = recheck::Walk {
+        client,
+        cache,
+        repo: &job.repo,
+        concurrency,
+        rules_out: &rules_out,
+    };
+    recheck::stale_roots(&walk, &mut graph, &mut roots, &from_api).await;
     out.summary.filtered_by_platform += graph.filtered.len() as u64;
     for (digest, node) in &graph.nodes {
         match node {
@@ -209,24 +233,40 @@ fn give_up(config: &Config, out: &RepoResult) -> bool {
     config.fail_fast && !out.summary.failures.is_empty()
 }
 
-/// The tags to resolve: listed and filtered, or the one the user named. Signature,
-/// attestation and SBOM tags are counted and dropped here, before any request.
+/// The tags to resolve, with their digests where the vendor API gave them: listed and
+/// filtered, or the one the user named. Signature, attestation and SBOM tags are counted
+/// and dropped here, before any request for them.
 async fn list_tags(
     client: &RegistryClient,
+    vendor: Option<&VendorTags<'_>>,
     job: &RepoJob,
     config: &Config,
     summary: &mut Summary,
-) -> Result<Vec<String>, String> {
-    let listed = match &job.selector {
-        Selector::Tag(tag) => return Ok(vec![tag.clone()]),
+) -> Result<Vec<TagDigest>, String> {
+    let named = |tag: &String| TagDigest {
+        tag: tag.clone(),
+        digest: None,
+    };
+    let from_vendor = match (&job.selector, vendor) {
+        (Selector::AllTags, Some(vendor)) => vendor.tags(&job.repo).await,
+        _ => None,
+    };
+    let listed: BTreeMap<String, Option<Digest>> = match &job.selector {
+        Selector::Tag(tag) => return Ok(vec![named(tag)]),
         Selector::Digest(_) => return Ok(Vec::new()),
+        Selector::AllTags if from_vendor.is_some() => from_vendor
+            .into_iter()
+            .flatten()
+            .rev()
+            .map(|t| (t.tag, t.digest))
+            .collect(),
         Selector::AllTags => match client.tags(&job.repo).await {
-            Ok(tags) => tags,
+            Ok(tags) => tags.into_iter().map(|t| (t, None)).collect(),
             // Distribution answers NAME_UNKNOWN for a repository holding only untagged
             // manifests, though its catalog lists it.
             Err(RegistryError::NotFound { .. }) if job.listed => {
                 debug!(repo = %job.repo, "listed repository has no tag list: no tags");
-                Vec::new()
+                BTreeMap::new()
             }
             Err(e) => {
                 return Err(format!("{}: listing tags: {}", e.kind(), reason::chain(&e)));
@@ -234,7 +274,7 @@ async fn list_tags(
         },
     };
     let mut kept = Vec::with_capacity(listed.len());
-    for tag in listed.into_iter().collect::<BTreeSet<_>>() {
+    for (tag, digest) in listed {
         if let Some(kind) = skip_kind_for_tag(&tag) {
             summary.skip(kind.label());
         } else if let Some(problem) = tag_problem(&tag) {
@@ -245,20 +285,22 @@ async fn list_tags(
                 reason: format!("tag breaks the Nucleus tag rules: it {problem}"),
             });
         } else if config.tags.keeps(&tag) {
-            kept.push(tag);
+            kept.push(TagDigest { tag, digest });
         }
     }
     Ok(kept)
 }
 
 /// A tag's digest, and the body when it had to be fetched to learn it.
-struct Resolved {
-    digest: Digest,
-    body: Option<(Bytes, Option<String>)>,
+pub(super) struct Resolved {
+    /// The digest the tag points at.
+    pub digest: Digest,
+    /// The manifest and its media type, when fetched by tag.
+    pub body: Option<(Bytes, Option<String>)>,
 }
 
 /// One HEAD; a GET by tag only when HEAD gives no digest (unsupported or header missing).
-async fn resolve_tag(
+pub(super) async fn resolve_tag(
     client: &RegistryClient,
     cache: &Cache,
     repo: &str,

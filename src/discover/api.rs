@@ -12,6 +12,7 @@ use reqwest::{Method, StatusCode};
 use url::{Host, Url};
 
 use super::error::DiscoverError;
+use super::tally::ApiTally;
 use crate::registry::pagination::{find_next, resolve_next, Pager};
 use crate::registry::redact::redact_url;
 use crate::registry::retry::{decide_now, Decision, Outcome, RetryPolicy, Spent};
@@ -42,14 +43,19 @@ pub(crate) struct ApiClient {
     origin: url::Origin,
     bearer: Option<HeaderValue>,
     policy: RetryPolicy,
+    /// The name its requests are counted under (`hub_api`, `github_api`).
+    name: &'static str,
+    tally: ApiTally,
 }
 
 impl ApiClient {
-    /// A client for the API at `base`, sending `headers` with every request.
+    /// A client for the API at `base`, sending `headers` with every request and counting
+    /// each request under `name` in `tally`.
     pub fn new(
         base: &Url,
         options: &ClientOptions,
         headers: HeaderMap,
+        (name, tally): (&'static str, &ApiTally),
     ) -> Result<Self, DiscoverError> {
         check_api_base(base).map_err(|reason| DiscoverError::BadApiUrl {
             url: redact_url(base),
@@ -80,6 +86,8 @@ impl ApiClient {
                 max_attempts: options.max_attempts.max(1),
                 max_total_wait: options.max_retry_wait,
             },
+            name,
+            tally: tally.clone(),
         })
     }
 
@@ -129,6 +137,7 @@ impl ApiClient {
                 request = request.json(json);
             }
             tracing::trace!(%method, url = %redact_url(url), "API request");
+            self.tally.request(self.name);
             let (decision, result) = match request.send().await {
                 Ok(response) if response.status().is_success() => {
                     return read_page(response).await;
@@ -161,6 +170,7 @@ impl ApiClient {
                 return Err(result);
             };
             tracing::debug!(url = %redact_url(url), attempt = spent.attempts, "retrying API call");
+            self.tally.retry();
             tokio::time::sleep(wait).await;
             spent.waited += wait;
         }
@@ -171,13 +181,13 @@ impl ApiClient {
     }
 }
 
-/// Fetches `first` and every page after it. `extract` returns a page's names and the
+/// Fetches `first` and every page after it. `extract` returns a page's entries and the
 /// next-page link it carries (body or `Link` header); links must stay on the API origin.
-pub(crate) async fn list_all(
+pub(crate) async fn list_all<T>(
     api: &ApiClient,
     first: Url,
-    extract: impl Fn(&ApiPage) -> Result<(Vec<String>, Option<String>), DiscoverError>,
-) -> Result<Vec<String>, DiscoverError> {
+    extract: impl Fn(&ApiPage) -> Result<(Vec<T>, Option<String>), DiscoverError>,
+) -> Result<Vec<T>, DiscoverError> {
     let mut pager = Pager::default();
     let mut names = Vec::new();
     let mut next = Some(first);

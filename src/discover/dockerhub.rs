@@ -19,6 +19,8 @@ use crate::registry::redact::redact_url;
 
 /// Repositories per page: Docker Hub's maximum `page_size`.
 pub const HUB_PAGE_SIZE: usize = 100;
+/// The name Docker Hub API requests are counted under.
+const HUB_API: &str = "hub_api";
 
 /// One page of the namespace listing.
 #[derive(serde::Deserialize)]
@@ -49,23 +51,34 @@ pub async fn list(
         literal_first_segment(pattern).ok_or_else(|| DiscoverError::NeedsNamespace {
             pattern: format!("{registry}/{}", pattern.as_str()),
         })?;
+    let api = connect(registry, ctx).await?;
     let base = &ctx.options.hub_api;
-    let mut headers = HeaderMap::new();
-    headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-    let mut api = ApiClient::new(base, ctx.client, headers)?;
-    match user_secret(ctx.keychain, registry.name()).await? {
-        Some(secret) => {
-            let token = log_in(&api, base, &secret).await?;
-            api.set_bearer(&token)?;
-        }
-        None => tracing::debug!("no Docker Hub credentials; listing public repositories only"),
-    }
     let first = page_url(base, namespace)?;
     let names = list_all(&api, first, parse_page).await?;
     Ok(names
         .into_iter()
         .map(|name| format!("{namespace}/{name}"))
         .collect())
+}
+
+/// A client for Docker Hub's API, logged in when the keychain holds credentials for
+/// `registry` (then private repositories and their tags are visible too).
+pub(crate) async fn connect(
+    registry: &Registry,
+    ctx: &Context<'_>,
+) -> Result<ApiClient, DiscoverError> {
+    let base = &ctx.options.hub_api;
+    let mut headers = HeaderMap::new();
+    headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+    let mut api = ApiClient::new(base, ctx.client, headers, (HUB_API, ctx.tally))?;
+    match user_secret(ctx.keychain, registry.name()).await? {
+        Some(secret) => {
+            let token = log_in(&api, base, &secret).await?;
+            api.set_bearer(&token)?;
+        }
+        None => tracing::debug!("no Docker Hub credentials; using the API anonymously"),
+    }
+    Ok(api)
 }
 
 /// Trades the user and access token for a short-lived Bearer token.

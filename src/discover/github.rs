@@ -20,6 +20,8 @@ use crate::registry::redact::redact_url;
 
 /// Packages per page: the API's maximum `per_page`.
 pub const GITHUB_PAGE_SIZE: usize = 100;
+/// The name GitHub API requests are counted under.
+const GITHUB_API: &str = "github_api";
 /// The media type GitHub documents for its REST API.
 const GITHUB_ACCEPT: &str = "application/vnd.github+json";
 /// The REST API version whose packages endpoints this module reads.
@@ -40,19 +42,36 @@ pub async fn list(
     let owner = literal_first_segment(pattern).ok_or_else(|| DiscoverError::NeedsOwner {
         pattern: format!("{registry}/{}", pattern.as_str()),
     })?;
-    let token = user_secret(ctx.keychain, registry.name())
+    let api = connect(registry, ctx)
         .await?
         .ok_or_else(|| DiscoverError::GithubTokenMissing {
             registry: registry.name().to_string(),
             owner: owner.to_string(),
         })?;
-    let mut api = ApiClient::new(&ctx.options.github_api, ctx.client, headers())?;
-    api.set_bearer(&token.secret)?;
     let packages = owner_packages(&api, &ctx.options.github_api, owner).await?;
     Ok(packages
         .into_iter()
         .map(|name| format!("{owner}/{name}"))
         .collect())
+}
+
+/// A client for GitHub's REST API with the token stored for `registry`; `None` without
+/// one, since the packages API does not answer anonymously.
+pub(crate) async fn connect(
+    registry: &Registry,
+    ctx: &Context<'_>,
+) -> Result<Option<ApiClient>, DiscoverError> {
+    let Some(token) = user_secret(ctx.keychain, registry.name()).await? else {
+        return Ok(None);
+    };
+    let mut api = ApiClient::new(
+        &ctx.options.github_api,
+        ctx.client,
+        headers(),
+        (GITHUB_API, ctx.tally),
+    )?;
+    api.set_bearer(&token.secret)?;
+    Ok(Some(api))
 }
 
 /// The organisation's packages, else the user's.

@@ -10,7 +10,11 @@
 //!
 //! Every method returns full repository paths on the registry, filtered by the pattern,
 //! sorted and without duplicates. Vendor APIs are spoken to through [`api`], which keeps
-//! the transport's rules for tokens, schemes, redirects and paging.
+//! the transport's rules for tokens, schemes, redirects and paging, and counts requests
+//! in an [`ApiTally`].
+//!
+//! The same vendor APIs also list a repository's tags with their digests
+//! ([`vendor_tags`]), which spares a HEAD per tag on the registry.
 
 mod api;
 pub mod catalog;
@@ -18,7 +22,11 @@ pub mod dockerhub;
 pub mod ecr;
 mod error;
 pub mod github;
+mod github_versions;
+mod hub_tags;
 mod secret;
+mod tally;
+pub mod vendor_tags;
 
 use std::sync::Arc;
 
@@ -26,6 +34,7 @@ use url::Url;
 
 pub use api::check_api_base;
 pub use error::DiscoverError;
+pub use tally::ApiTally;
 
 use crate::credentials::Keychain;
 use crate::reference::{Registry, RepoPattern, DOCKER_HUB};
@@ -54,6 +63,9 @@ pub enum Method {
 pub struct DiscoveryOptions {
     /// The method the user forced; `None` chooses by host.
     pub method: Option<Method>,
+    /// Whether tags and their digests are read from the vendor API where there is one
+    /// (`--tag-source auto`) rather than from the registry with a HEAD per tag.
+    pub vendor_tags: bool,
     /// Base of the GitHub REST API (GitHub Enterprise Server: `https://HOST/api/v3`).
     pub github_api: Url,
     /// Base of Docker Hub's web API.
@@ -64,6 +76,7 @@ impl Default for DiscoveryOptions {
     fn default() -> Self {
         DiscoveryOptions {
             method: None,
+            vendor_tags: true,
             github_api: Url::parse(DEFAULT_GITHUB_API).expect("valid default"),
             hub_api: Url::parse(DEFAULT_HUB_API).expect("valid default"),
         }
@@ -71,6 +84,7 @@ impl Default for DiscoveryOptions {
 }
 
 /// What discovery needs besides the registry client.
+#[derive(Clone, Copy)]
 pub struct Context<'a> {
     /// Methods and API bases.
     pub options: &'a DiscoveryOptions,
@@ -78,6 +92,8 @@ pub struct Context<'a> {
     pub client: &'a ClientOptions,
     /// Where the vendor APIs' tokens come from.
     pub keychain: &'a Arc<Keychain>,
+    /// Where vendor API requests are counted.
+    pub tally: &'a ApiTally,
 }
 
 /// The method for `registry`: the forced one, else by host.

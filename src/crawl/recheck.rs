@@ -1,0 +1,104 @@
+//! Digests a vendor API gave that the registry then could not serve: the API lagging a
+//! push or a deletion. Their tags are asked of the registry (a HEAD each); a tag that now
+//! points elsewhere is walked at its new digest, so trusting the API never costs a tag
+//! that the registry can still serve. A tag the registry confirms keeps its failure.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use futures::stream::{self, StreamExt};
+
+use super::graph::{self, Graph, Node};
+use super::repository::{resolve_tag, Resolved};
+use crate::cache::Cache;
+use crate::image::Digest;
+use crate::image::Platform;
+use crate::registry::RegistryClient;
+
+/// What the walk needs besides the graph.
+pub struct Walk<'a> {
+    /// The registry.
+    pub client: &'a RegistryClient,
+    /// The manifest cache.
+    pub cache: &'a Cache,
+    /// The repository.
+    pub repo: &'a str,
+    /// Requests in flight.
+    pub concurrency: usize,
+    /// `--platform`'s verdict on an index entry.
+    pub rules_out: &'a (dyn Fn(&Platform) -> bool + Sync),
+}
+
+/// Re-resolves the tags of every API-given root that failed, moves the tags the registry
+/// now places elsewhere, and walks the new digests into `graph`.
+pub async fn stale_roots(
+    walk: &Walk<'_>,
+    graph: &mut Graph,
+    roots: &mut BTreeMap<Digest, BTreeSet<String>>,
+    from_api: &BTreeMap<Digest, BTreeSet<String>>,
+) {
+    let suspects: Vec<(Digest, String)> = from_api
+        .iter()
+        .filter(|(digest, _)| matches!(graph.nodes.get(*digest), Some(Node::Failed(_))))
+        .flat_map(|(digest, tags)| tags.iter().map(move |t| (digest.clone(), t.clone())))
+        .collect();
+    if suspects.is_empty() {
+        return;
+    }
+    let answers: Vec<(Digest, String, Result<Resolved, String>)> = stream::iter(suspects)
+        .map(|(old, tag)| async move {
+            let now = resolve_tag(walk.client, walk.cache, walk.repo, &tag).await;
+            (old, tag, now)
+        })
+        .buffer_unordered(walk.concurrency)
+        .collect()
+        .await;
+    let mut prefetched = HashMap::new();
+    let mut fresh = BTreeSet::new();
+    for (old, tag, now) in answers {
+        let Ok(Resolved { digest, body }) = now else {
+            continue;
+        };
+        if digest == old {
+            continue;
+        }
+        tracing::info!(
+            repo = walk.repo,
+            tag,
+            api = %old,
+            registry = %digest,
+            "the vendor API's digest was stale; using the registry's"
+        );
+        if let Some(tags) = roots.get_mut(&old) {
+            tags.remove(&tag);
+            if tags.is_empty() {
+                roots.remove(&old);
+                graph.nodes.remove(&old);
+            }
+        }
+        if let Some(body) = body {
+            prefetched.insert(digest.clone(), body);
+        }
+        if !graph.nodes.contains_key(&digest) {
+            fresh.insert(digest.clone());
+        }
+        roots.entry(digest).or_default().insert(tag);
+    }
+    if fresh.is_empty() {
+        return;
+    }
+    let more = graph::build(
+        walk.client,
+        walk.cache,
+        walk.repo,
+        fresh,
+        prefetched,
+        walk.concurrency,
+        walk.rules_out,
+    )
+    .await;
+    for (digest, node) in more.nodes {
+        graph.nodes.entry(digest).or_insert(node);
+    }
+    graph.skipped_entries.extend(more.skipped_entries);
+    graph.filtered.extend(more.filtered);
+}

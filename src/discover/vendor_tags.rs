@@ -1,0 +1,166 @@
+//! A repository's tags with their digests, read from the registry's vendor API where it
+//! has one (Docker Hub's tag listing, GitHub's package versions): one request per 100
+//! tags, where the registry's own API needs a tag-list page and then a HEAD per tag.
+//!
+//! The API is an optimisation, never a requirement: whenever it cannot answer (no GitHub
+//! token, a path Docker Hub cannot have, an error after retries) the caller asks the
+//! registry instead, and a tag listed without a digest is HEADed. After a few failures
+//! on one registry the API is left alone for the rest of the run rather than costing a
+//! failed request per repository. The digests only say what to fetch: every manifest
+//! fetched by digest is still verified against it.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Mutex;
+
+use tokio::sync::OnceCell;
+
+use super::api::ApiClient;
+use super::github_versions::OwnerKind;
+use super::{choose, dockerhub, github, github_versions, hub_tags, Context, DiscoverError, Method};
+use crate::image::Digest;
+use crate::reference::Registry;
+
+/// Failed listings after which a registry's API is no longer tried this run: enough to
+/// ride out one bad repository, few enough that an API outage costs a handful of
+/// requests rather than one per repository.
+const FAILURES_BEFORE_GIVING_UP: u32 = 3;
+
+/// A tag and the digest it points at, when the API knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagDigest {
+    /// The tag.
+    pub tag: String,
+    /// Its digest; `None` means the registry must be asked (a HEAD).
+    pub digest: Option<Digest>,
+}
+
+/// One registry's vendor tag listing, shared by all its repositories for the run.
+pub struct VendorTags<'a> {
+    registry: Registry,
+    method: Method,
+    ctx: Context<'a>,
+    /// The API client, made (and logged in) on first use; `None` when it cannot be.
+    api: OnceCell<Option<ApiClient>>,
+    /// Which GitHub owners are organisations and which users, as learnt.
+    owners: Mutex<HashMap<String, OwnerKind>>,
+    failures: AtomicU32,
+}
+
+impl<'a> VendorTags<'a> {
+    /// The vendor listing for `registry`, if it has one and `--tag-source` allows it.
+    pub fn for_registry(registry: &Registry, ctx: Context<'a>) -> Option<Self> {
+        if !ctx.options.vendor_tags {
+            return None;
+        }
+        let method = choose(registry, ctx.options.method);
+        matches!(method, Method::DockerHub | Method::Github).then(|| VendorTags {
+            registry: registry.clone(),
+            method,
+            ctx,
+            api: OnceCell::new(),
+            owners: Mutex::new(HashMap::new()),
+            failures: AtomicU32::new(0),
+        })
+    }
+
+    /// The tags of `repo` with their digests, or `None` when the registry must list them.
+    pub async fn tags(&self, repo: &str) -> Option<Vec<TagDigest>> {
+        if self.failures.load(Ordering::Relaxed) >= FAILURES_BEFORE_GIVING_UP {
+            return None;
+        }
+        let api = self.api.get_or_init(|| self.connect()).await.as_ref()?;
+        let listed = match self.method {
+            Method::DockerHub => hub_tags::list(api, &self.ctx.options.hub_api, repo).await,
+            Method::Github => self.github(api, repo).await,
+            Method::Catalog => Ok(None),
+        };
+        match listed {
+            Ok(Some(tags)) => {
+                tracing::debug!(
+                    repo,
+                    tags = tags.len(),
+                    "tags and digests from the vendor API"
+                );
+                Some(tags)
+            }
+            Ok(None) => None,
+            Err(e) if e.status() == Some(404) => {
+                tracing::debug!(repo, error = %e, "the vendor API does not know this repository; asking the registry");
+                None
+            }
+            Err(e) => {
+                self.note_failure(repo, &e);
+                None
+            }
+        }
+    }
+
+    /// The client, or `None` (logged) when there can be none.
+    async fn connect(&self) -> Option<ApiClient> {
+        let made = match self.method {
+            Method::DockerHub => dockerhub::connect(&self.registry, &self.ctx)
+                .await
+                .map(Some),
+            Method::Github => github::connect(&self.registry, &self.ctx).await,
+            Method::Catalog => Ok(None),
+        };
+        match made {
+            Ok(Some(api)) => Some(api),
+            Ok(None) => {
+                tracing::debug!(registry = %self.registry, "no token for the packages API; a HEAD per tag");
+                None
+            }
+            Err(e) => {
+                tracing::warn!(registry = %self.registry, "cannot use the vendor API for tags ({e}); asking the registry for each tag");
+                None
+            }
+        }
+    }
+
+    /// GHCR `<owner>/<package…>`: the organisation's package, else the user's.
+    async fn github(
+        &self,
+        api: &ApiClient,
+        repo: &str,
+    ) -> Result<Option<Vec<TagDigest>>, DiscoverError> {
+        let Some((owner, package)) = repo.split_once('/') else {
+            return Ok(None);
+        };
+        let base = &self.ctx.options.github_api;
+        let known = self.lock_owners().get(owner).copied();
+        let kinds = match known {
+            Some(kind) => vec![kind],
+            None => vec![OwnerKind::Org, OwnerKind::User],
+        };
+        let mut last = None;
+        for kind in kinds {
+            match github_versions::list(api, base, kind, owner, package).await {
+                Ok(tags) => {
+                    self.lock_owners().insert(owner.to_owned(), kind);
+                    return Ok(Some(tags));
+                }
+                Err(e) if e.status() == Some(404) => last = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last.expect("at least one owner kind was tried"))
+    }
+
+    fn note_failure(&self, repo: &str, error: &DiscoverError) {
+        let failures = self.failures.fetch_add(1, Ordering::Relaxed) + 1;
+        if failures == FAILURES_BEFORE_GIVING_UP {
+            tracing::warn!(
+                registry = %self.registry,
+                "the vendor API failed {failures} times (last, for {repo}: {error}); asking the registry for each tag from now on"
+            );
+        } else {
+            tracing::debug!(repo, error = %error, "vendor API failed; asking the registry");
+        }
+    }
+
+    fn lock_owners(&self) -> std::sync::MutexGuard<'_, HashMap<String, OwnerKind>> {
+        // The map is only a memo: a panic elsewhere cannot leave it wrong.
+        self.owners.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
