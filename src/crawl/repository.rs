@@ -274,7 +274,9 @@ async fn list_tags(
         },
     };
     let mut kept = Vec::with_capacity(listed.len());
-    for (tag, digest) in listed {
+    // `--tags`/`--exclude-tags` first: a tag the user left out is neither counted as
+    // skipped nor reported as breaking the Nucleus rules.
+    for (tag, digest) in listed.into_iter().filter(|(t, _)| config.tags.keeps(t)) {
         if let Some(kind) = skip_kind_for_tag(&tag) {
             summary.skip(kind.label());
         } else if let Some(problem) = tag_problem(&tag) {
@@ -284,7 +286,7 @@ async fn list_tags(
                 reference: Some(tag.escape_debug().to_string()),
                 reason: format!("tag breaks the Nucleus tag rules: it {problem}"),
             });
-        } else if config.tags.keeps(&tag) {
+        } else {
             kept.push(TagDigest { tag, digest });
         }
     }

@@ -6,11 +6,13 @@
 //! token, a path Docker Hub cannot have, an error after retries) the caller asks the
 //! registry instead, and a tag listed without a digest is HEADed. After a few failures
 //! on one registry the API is left alone for the rest of the run rather than costing a
-//! failed request per repository. The digests only say what to fetch: every manifest
-//! fetched by digest is still verified against it.
+//! failed request per repository; and until the API has answered once, repositories ask
+//! it one at a time, so an API that is down sees a few requests, not one per repository
+//! in flight. The digests only say what to fetch: every manifest fetched by digest is
+//! still verified against it.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Mutex;
 
 use tokio::sync::OnceCell;
@@ -45,6 +47,9 @@ pub struct VendorTags<'a> {
     /// Which GitHub owners are organisations and which users, as learnt.
     owners: Mutex<HashMap<String, OwnerKind>>,
     failures: AtomicU32,
+    /// Whether the API has answered a listing; until then calls take turns on `probe`.
+    proven: AtomicBool,
+    probe: tokio::sync::Mutex<()>,
 }
 
 impl<'a> VendorTags<'a> {
@@ -61,11 +66,17 @@ impl<'a> VendorTags<'a> {
             api: OnceCell::new(),
             owners: Mutex::new(HashMap::new()),
             failures: AtomicU32::new(0),
+            proven: AtomicBool::new(false),
+            probe: tokio::sync::Mutex::new(()),
         })
     }
 
     /// The tags of `repo` with their digests, or `None` when the registry must list them.
     pub async fn tags(&self, repo: &str) -> Option<Vec<TagDigest>> {
+        let _turn = match self.proven.load(Ordering::Acquire) {
+            true => None,
+            false => Some(self.probe.lock().await),
+        };
         if self.failures.load(Ordering::Relaxed) >= FAILURES_BEFORE_GIVING_UP {
             return None;
         }
@@ -77,6 +88,7 @@ impl<'a> VendorTags<'a> {
         };
         match listed {
             Ok(Some(tags)) => {
+                self.proven.store(true, Ordering::Release);
                 tracing::debug!(
                     repo,
                     tags = tags.len(),

@@ -144,17 +144,29 @@ fn tag_platform_and_single_reference_filters() {
     let out_s = out.to_str().unwrap();
 
     let alpine = format!("{addr}/samples/alpine");
-    nuccrawl_expect(&[&alpine, "--tags", "3.19*", "-o", out_s], 0);
+    let report = temp_path(&dir, "report.json");
+    let report_s = report.to_str().unwrap();
+    nuccrawl_expect(
+        &[
+            &alpine, "--tags", "3.19*", "-o", out_s, "--report", report_s,
+        ],
+        0,
+    );
     let file = read_assets(&out);
     assert_eq!(file.assets.len(), 1);
     assert_eq!(file.assets[0].image_tags, ["3.19", "3.19.1"]);
+    let skipped = read_report(&report)["skipped"].clone();
+    assert!(
+        skipped.get("signature").is_none(),
+        "the signature tag is outside --tags, so not counted: {skipped}"
+    );
+    nuccrawl_expect(&[&alpine, "-o", out_s, "--report", report_s], 0);
+    assert_eq!(read_report(&report)["skipped"]["signature"], 1);
 
     nuccrawl_expect(&[&alpine, "--exclude-tags", "3.*", "-o", out_s], 0);
     assert_eq!(read_assets(&out).assets[0].image_tags, ["latest"]);
 
     let multi = format!("{addr}/samples/multi");
-    let report = temp_path(&dir, "report.json");
-    let report_s = report.to_str().unwrap();
     nuccrawl_expect(
         &[
             &multi,
