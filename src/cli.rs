@@ -82,9 +82,10 @@ pub enum Command {
 /// Where and how to write the result.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
-    /// Write the asset file here (atomically); without it, JSON goes to stdout.
+    /// Write the asset file here (atomically); `-` or no -o writes it to stdout.
     ///
-    /// The format comes from the extension (.json, .xml, .csv) unless --format is given.
+    /// The format comes from the extension (.json, .xml, .csv) unless --format is given;
+    /// on stdout it is JSON unless --format says otherwise. A file named `-` is `./-`.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
@@ -93,6 +94,8 @@ pub struct OutputArgs {
     pub format: Option<FormatArg>,
 
     /// Also write the run summary (counts, skipped kinds, failures, requests) as JSON here.
+    ///
+    /// A file only: `-` is refused, since stdout may carry the asset file.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
 
