@@ -187,8 +187,9 @@ pub struct DiscoveryArgs {
 
     /// Base URL of the GitHub REST API, for ghcr.io patterns.
     ///
-    /// Point it at GitHub Enterprise Server as https://HOST/api/v3. Needs a token with
-    /// read:packages (GITHUB_TOKEN, or the registry's stored credentials).
+    /// Point it at GitHub Enterprise Server as https://HOST/api/v3 (with --discovery
+    /// github for its registry, containers.HOST). Needs a token with read:packages:
+    /// GITHUB_TOKEN for ghcr.io; elsewhere the credentials for the registry host.
     #[arg(long, value_name = "URL", default_value = "https://api.github.com")]
     pub github_api: String,
 
