@@ -82,9 +82,10 @@ pub enum Command {
 /// Where and how to write the result.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
-    /// Write the asset file here (atomically); without it, JSON goes to stdout.
+    /// Write the asset file here (atomically); `-` or no -o writes it to stdout.
     ///
-    /// The format comes from the extension (.json, .xml, .csv) unless --format is given.
+    /// The format comes from the extension (.json, .xml, .csv) unless --format is given;
+    /// on stdout it is JSON unless --format says otherwise. A file named `-` is `./-`.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
@@ -93,6 +94,8 @@ pub struct OutputArgs {
     pub format: Option<FormatArg>,
 
     /// Also write the run summary (counts, skipped kinds, failures, requests) as JSON here.
+    ///
+    /// A file only: `-` is refused, since stdout may carry the asset file.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
 
@@ -184,8 +187,9 @@ pub struct DiscoveryArgs {
 
     /// Base URL of the GitHub REST API, for ghcr.io patterns.
     ///
-    /// Point it at GitHub Enterprise Server as https://HOST/api/v3. Needs a token with
-    /// read:packages (GITHUB_TOKEN, or the registry's stored credentials).
+    /// Point it at GitHub Enterprise Server as https://HOST/api/v3 (with --discovery
+    /// github for its registry, containers.HOST). Needs a token with read:packages:
+    /// GITHUB_TOKEN for ghcr.io; elsewhere the credentials for the registry host.
     #[arg(long, value_name = "URL", default_value = "https://api.github.com")]
     pub github_api: String,
 

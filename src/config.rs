@@ -25,6 +25,10 @@ use crate::registry::{ClientOptions, OnRateLimit};
 /// thousand-tag crawl, few enough that rate-limited registries are not hammered.
 pub const DEFAULT_CONCURRENCY: u16 = 16;
 
+/// The file name that means standard output for `-o`, as for most Unix tools. A file
+/// really named `-` is still reachable as `./-`.
+pub const STDOUT_NAME: &str = "-";
+
 /// Why the command line cannot be run.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -126,7 +130,8 @@ impl Config {
             .iter()
             .map(|t| t.parse().map(|t| endpoints.apply_to_target(t)))
             .collect::<Result<Vec<Target>, _>>()?;
-        let format = resolve_format(cli.output.output.as_ref(), cli.output.format)?;
+        let output = output_path(cli.output.output.as_ref());
+        let format = resolve_format(output.as_ref(), cli.output.format)?;
         let platforms = cli
             .filter
             .platforms
@@ -146,7 +151,10 @@ impl Config {
                 return Err(ConfigError::PlainHttp(host.clone()));
             }
         }
-        if let (Some(out), Some(report)) = (&cli.output.output, &cli.output.report) {
+        if let Some(report) = &cli.output.report {
+            check_report_is_a_file(report)?;
+        }
+        if let (Some(out), Some(report)) = (&output, &cli.output.report) {
             if same_file(out, report) {
                 return Err(ConfigError::Destination {
                     flag: "--report",
@@ -155,10 +163,7 @@ impl Config {
                 });
             }
         }
-        for (flag, path) in [
-            ("-o/--output", &cli.output.output),
-            ("--report", &cli.output.report),
-        ] {
+        for (flag, path) in [("-o/--output", &output), ("--report", &cli.output.report)] {
             if let Some(path) = path {
                 check_destination(flag, path)?;
             }
@@ -185,7 +190,7 @@ impl Config {
         };
         Ok(Config {
             targets,
-            output: cli.output.output.clone(),
+            output,
             format,
             report: cli.output.report.clone(),
             embed_bodies: !cli.output.no_bodies,
@@ -268,6 +273,26 @@ fn cache_dir(args: &crate::cli::CacheArgs) -> Option<PathBuf> {
         tracing::debug!("neither XDG_CACHE_HOME nor HOME is set; running without a cache");
     }
     dir
+}
+
+/// The `-o` file, or `None` for standard output (no `-o`, or `-o -`).
+fn output_path(flag: Option<&PathBuf>) -> Option<PathBuf> {
+    flag.filter(|p| p.as_os_str() != STDOUT_NAME).cloned()
+}
+
+/// Refuses `--report -`: standard output carries the asset file, so the report only
+/// ever goes to a file.
+fn check_report_is_a_file(path: &Path) -> Result<(), ConfigError> {
+    if path.as_os_str() != STDOUT_NAME {
+        return Ok(());
+    }
+    Err(ConfigError::Destination {
+        flag: "--report",
+        path: path.to_path_buf(),
+        reason: "the report is written to a file only (standard output is for the \
+                 asset file); give a file name, or `./-` for a file named `-`"
+            .into(),
+    })
 }
 
 /// The format from `--format`, else from the output extension, else JSON for stdout.
@@ -415,6 +440,16 @@ mod tests {
         let b = dir.path().join(".").join("x.json");
         assert!(same_file(&a, &b));
         assert!(!same_file(&a, &dir.path().join("y.json")));
+    }
+
+    #[test]
+    fn dash_output_means_stdout_and_dash_report_is_refused() {
+        assert_eq!(output_path(Some(&PathBuf::from("-"))), None);
+        let file = PathBuf::from("./-");
+        assert_eq!(output_path(Some(&file)), Some(file));
+        let err = check_report_is_a_file(Path::new("-")).unwrap_err();
+        assert!(err.to_string().contains("--report `-`"), "{err}");
+        assert!(check_report_is_a_file(Path::new("./-")).is_ok());
     }
 
     #[test]

@@ -20,6 +20,13 @@ use crate::registry::RegistryClient;
 /// is a loop in disguise or a hostile registry.
 pub const MAX_INDEX_DEPTH: usize = 4;
 
+/// Most entries one index may list and still be followed. Real indexes list tens (an
+/// image and often an attestation per platform, for a dozen or so platforms), so 1,000
+/// leaves room for any honest multi-platform build while keeping a hostile index from
+/// making the crawl fetch an unbounded number of children (the 4 MiB a manifest may
+/// weigh holds tens of thousands of entries).
+pub const MAX_INDEX_ENTRIES: usize = 1_000;
+
 /// What one digest turned out to be.
 #[derive(Debug)]
 pub enum Node {
@@ -170,6 +177,12 @@ pub fn read_node(bytes: Bytes, media_type: Option<&str>) -> ReadNode {
             return (Node::Failed(reason), Vec::new());
         }
     };
+    if index.entries.len() > MAX_INDEX_ENTRIES {
+        return (
+            Node::Failed(too_many_entries(index.entries.len())),
+            Vec::new(),
+        );
+    }
     let mut children = Vec::new();
     let mut skipped = Vec::new();
     for entry in index.entries {
@@ -180,6 +193,14 @@ pub fn read_node(bytes: Bytes, media_type: Option<&str>) -> ReadNode {
         }
     }
     (Node::Index(children), skipped)
+}
+
+/// Why an index over [`MAX_INDEX_ENTRIES`] is refused; none of its entries is fetched.
+fn too_many_entries(count: usize) -> String {
+    format!(
+        "index lists {count} entries, more than the {MAX_INDEX_ENTRIES} followed; \
+         none of them was fetched"
+    )
 }
 
 /// Why a schema 1 manifest is refused.
@@ -346,6 +367,46 @@ mod tests {
         graph.nodes.insert(digest(3), index(&[4]));
         graph.nodes.insert(digest(4), image());
         assert!(graph.loops([&digest(1)]).is_empty());
+    }
+
+    /// An OCI index listing `count` distinct image manifests.
+    fn wide_index(count: usize) -> Bytes {
+        let entries: Vec<_> = (0..count)
+            .map(|i| {
+                serde_json::json!({
+                    "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                    "digest": Digest::of(i.to_string().as_bytes()).to_string(),
+                    "size": 1,
+                    "platform": {"os": "linux", "architecture": "amd64"},
+                })
+            })
+            .collect();
+        let index = serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.index.v1+json",
+            "manifests": entries,
+        });
+        Bytes::from(index.to_string())
+    }
+
+    #[test]
+    fn an_index_over_the_entry_cap_fails_without_children() {
+        let (node, skipped) = read_node(wide_index(MAX_INDEX_ENTRIES), None);
+        assert!(
+            matches!(&node, Node::Index(c) if c.len() == MAX_INDEX_ENTRIES),
+            "{node:?}"
+        );
+        assert!(skipped.is_empty());
+        let over = MAX_INDEX_ENTRIES + 1;
+        let (node, skipped) = read_node(wide_index(over), None);
+        let Node::Failed(reason) = node else {
+            panic!("an index of {over} entries was followed: {node:?}");
+        };
+        assert!(
+            reason.contains(&format!("lists {over} entries")),
+            "{reason}"
+        );
+        assert!(skipped.is_empty());
     }
 
     #[test]

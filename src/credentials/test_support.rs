@@ -32,7 +32,10 @@ const SCRIPTS: [(&str, &str); 8] = [
         "garbage",
         "cat >/dev/null; echo 'Secret: helper-secret-9f3c'",
     ),
-    ("hang", "exec sleep 30"),
+    (
+        "hang",
+        r#"server=$(cat); echo $$ >> "$(dirname "$0")/hang-$server"; exec sleep 30"#,
+    ),
     (
         "leaky",
         "cat >/dev/null; echo 'helper-secret-9f3c'; echo 'vault sealed' >&2; exit 2",
@@ -47,6 +50,20 @@ const SCRIPTS: [(&str, &str); 8] = [
 pub(crate) fn helper_runs(server: &str) -> usize {
     let log = helper_dir().join(format!("count-{server}"));
     std::fs::read_to_string(log).map_or(0, |text| text.lines().count())
+}
+
+/// The process ids of the `hang` helpers asked about `server`, one per run, each
+/// written once the helper has read its input (its `sleep` keeps the id).
+pub(crate) fn hang_pids(server: &str) -> Vec<libc::pid_t> {
+    let log = helper_dir().join(format!("hang-{server}"));
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    text.lines().map(|l| l.parse().expect("a pid")).collect()
+}
+
+/// Whether process `pid` still exists (a reaped process does not).
+pub(crate) fn is_running(pid: libc::pid_t) -> bool {
+    // SAFETY: kill(2) with signal 0 only checks that the process exists; nothing is sent.
+    unsafe { libc::kill(pid, 0) == 0 }
 }
 
 /// The directory holding the fake helpers (and a non-executable `noexec`).

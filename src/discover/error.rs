@@ -45,8 +45,8 @@ pub enum DiscoverError {
     /// No token for GitHub's packages API.
     #[error(
         "listing {registry}/{owner}/… needs a GitHub token with read:packages: GitHub's \
-         packages API does not answer anonymously; set GITHUB_TOKEN (or log in to \
-         {registry} with a token)"
+         packages API does not answer anonymously; {}",
+        github_token_hint(registry)
     )]
     GithubTokenMissing {
         /// The registry name.
@@ -173,11 +173,57 @@ impl DiscoverError {
     }
 }
 
+/// Where the packages API's token comes from for `registry`. `GITHUB_TOKEN` is read for
+/// ghcr.io only; any other registry listed through the API is a GitHub Enterprise
+/// Server's, whose token is the credential stored for that registry host.
+fn github_token_hint(registry: &str) -> String {
+    if registry == super::GHCR {
+        return format!("set GITHUB_TOKEN (or log in to {registry} with a token)");
+    }
+    format!(
+        "on GitHub Enterprise Server it is the credential for {registry}, not GITHUB_TOKEN \
+         (ghcr.io only): `docker login {registry}`, NUCCRAWL_REGISTRY={registry} with \
+         NUCCRAWL_USERNAME/NUCCRAWL_PASSWORD, or --username with --password-stdin"
+    )
+}
+
 /// Formats an optional detail as `: detail`.
 fn hint(detail: &str) -> String {
     if detail.is_empty() {
         String::new()
     } else {
         format!(": {detail}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn missing(registry: &str) -> String {
+        DiscoverError::GithubTokenMissing {
+            registry: registry.into(),
+            owner: "acme".into(),
+        }
+        .to_string()
+    }
+
+    #[test]
+    fn github_token_hint_fits_the_registry() {
+        let ghcr = missing("ghcr.io");
+        assert!(ghcr.contains("set GITHUB_TOKEN"), "{ghcr}");
+        assert!(!ghcr.contains("Enterprise"), "{ghcr}");
+        let ghes = missing("containers.ghe.example");
+        for needle in [
+            "listing containers.ghe.example/acme/…",
+            "GitHub Enterprise Server",
+            "not GITHUB_TOKEN (ghcr.io only)",
+            "NUCCRAWL_REGISTRY=containers.ghe.example",
+            "--password-stdin",
+            "`docker login containers.ghe.example`",
+        ] {
+            assert!(ghes.contains(needle), "{needle:?} missing: {ghes}");
+        }
+        assert!(!ghes.contains("set GITHUB_TOKEN"), "{ghes}");
     }
 }

@@ -30,9 +30,20 @@ pub enum OutputError {
     /// The JSON could not be written or read.
     #[error("JSON")]
     Json(#[from] serde_json::Error),
-    /// The XML could not be written or read.
+    /// The XML could not be written.
     #[error("XML")]
     Xml(#[from] quick_xml::Error),
+    /// The XML read is not well-formed. quick-xml's message is kept as text, not as a
+    /// source: its outer error's text already holds the inner one.
+    #[error("XML is not well-formed at line {line}, column {column}: {reason}")]
+    XmlSyntax {
+        /// 1-based line of the problem.
+        line: usize,
+        /// 1-based column, in characters.
+        column: usize,
+        /// What is wrong, as the parser says it.
+        reason: String,
+    },
     /// The CSV could not be written or read.
     #[error("CSV")]
     Csv(#[from] csv::Error),

@@ -37,6 +37,26 @@ impl RegistryClient {
             url: registry.api_host().to_string(),
             source,
         })?;
+        Self::over(registry, options, transport)
+    }
+
+    /// A client like [`new`](Self::new) whose retries wait by `pause`.
+    #[cfg(test)]
+    pub(crate) fn with_pause(
+        registry: &Registry,
+        options: &ClientOptions,
+        pause: super::pause::Pause,
+    ) -> Result<Self, RegistryError> {
+        let transport = Transport::new(options).expect("test transport builds");
+        Self::over(registry, options, transport.with_pause(pause))
+    }
+
+    /// A client for `registry` over `transport`.
+    fn over(
+        registry: &Registry,
+        options: &ClientOptions,
+        transport: Transport,
+    ) -> Result<Self, RegistryError> {
         let base = transport.base_url(registry)?;
         let auth = Auth::new(&base, registry.name(), Arc::clone(&options.keychain));
         Ok(RegistryClient {

@@ -3,7 +3,7 @@
 //!
 //! The layers are kept apart so each question has one file to open:
 //! - `transport`: connection pool, scheme choice, redirects, concurrency, capped reads;
-//! - [`retry`]: which failures are retried and how long to wait;
+//! - [`retry`]: which failures are retried and how long to wait; `pause`: the wait;
 //! - [`ratelimit`]: announced per-host request budgets, slowing down and stopping;
 //! - [`challenge`], `auth`, `token` and `auth_header`: `WWW-Authenticate` parsing, the
 //!   auth handshake, token-server requests and the secret-bearing header values;
@@ -40,6 +40,7 @@ mod listing;
 mod manifest;
 mod options;
 pub mod pagination;
+mod pause;
 pub mod ratelimit;
 pub mod redact;
 pub mod retry;

@@ -388,15 +388,18 @@ mod tests {
         assert!(err.to_string().contains("--max-retry-wait"), "{err}");
     }
 
-    #[tokio::test]
+    /// On tokio's paused clock: the wait for the window moves virtual time only, so the
+    /// test measures it exactly and spends none of it.
+    #[tokio::test(start_paused = true)]
     async fn wait_mode_waits_for_the_window_then_goes_single_file() {
         let limits = limits(OnRateLimit::Wait);
         answered(&limits, 0, 1).await;
         let before = Instant::now();
         let first = limits.admit(&url()).await.unwrap();
+        let waited = before.elapsed();
         assert!(
-            before.elapsed() >= Duration::from_secs(1),
-            "waited for the window"
+            waited >= Duration::from_secs(1) && waited < Duration::from_secs(2),
+            "waited for the one-second window, not more: {waited:?}"
         );
         assert!(
             limits.admit(&url()).now_or_never().is_none(),

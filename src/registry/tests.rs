@@ -1,10 +1,11 @@
 //! Client tests against fake registries on 127.0.0.1 (see `fake.rs`).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 use super::fake::{FakeRequest, FakeResponse, FakeServer};
+use super::pause::Pause;
 use super::*;
 use crate::credentials::{Credential, Keychain};
 use crate::image::Digest;
@@ -320,12 +321,15 @@ async fn rate_limit_with_retry_after_is_retried() {
         }
     })
     .await;
-    let c = client(&fake);
-    let started = Instant::now();
+    let waits = Arc::new(Mutex::new(Vec::new()));
+    let registry = Registry::parse(&fake.host()).unwrap();
+    let pause = Pause::Record(waits.clone());
+    let c = RegistryClient::with_pause(&registry, &ClientOptions::default(), pause).unwrap();
     assert_eq!(c.tags("app").await.unwrap(), ["a"]);
-    assert!(
-        started.elapsed() >= Duration::from_secs(1),
-        "Retry-After honoured"
+    assert_eq!(
+        *waits.lock().unwrap(),
+        [Duration::from_secs(1)],
+        "one wait, of the Retry-After, before the second attempt"
     );
     let stats = c.stats();
     assert_eq!((stats.retries, stats.tags), (1, 2));

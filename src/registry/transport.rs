@@ -25,6 +25,7 @@ use url::{Host, Url};
 
 use super::error::RegistryError;
 use super::options::ClientOptions;
+use super::pause::Pause;
 use super::ratelimit::{RateLimits, Reservation};
 use super::redact::redact_url;
 use super::retry::{decide_now, Decision, Fault, Outcome, RetryPolicy, Spent};
@@ -120,6 +121,8 @@ pub(crate) struct Transport {
     rate_limits: Arc<RateLimits>,
     policy: RetryPolicy,
     plain_http: Arc<[String]>,
+    /// How to wait before a retry.
+    pause: Pause,
 }
 
 /// Why one attempt ended without a usable response.
@@ -160,7 +163,14 @@ impl Transport {
                 .iter()
                 .map(|h| h.to_ascii_lowercase())
                 .collect(),
+            pause: Pause::default(),
         })
+    }
+
+    /// The same transport waiting before retries by `pause`.
+    #[cfg(test)]
+    pub fn with_pause(self, pause: Pause) -> Self {
+        Transport { pause, ..self }
     }
 
     /// The live counters.
@@ -301,7 +311,7 @@ impl Transport {
             "retrying after a transient failure"
         );
         self.counters.retry();
-        tokio::time::sleep(wait).await;
+        self.pause.wait(wait).await;
         spent.waited += wait;
     }
 

@@ -373,6 +373,43 @@ fn ghcr_without_a_token_says_the_packages_api_needs_read_packages() {
 }
 
 #[test]
+fn enterprise_server_without_a_token_names_its_own_registry_credentials() {
+    let github = FakeGithubApi::start(BTreeMap::new(), BTreeMap::new(), GITHUB_TOKEN, 100).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let api = format!("{}/api/v3", github.url());
+    // The registry is never reached: the token is looked up first.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("containers.ghe.test={}", closed.local_addr().unwrap());
+    drop(closed);
+    let run = run_with_env(
+        &[
+            "containers.ghe.test/acme/*",
+            "--discovery",
+            "github",
+            "--github-api",
+            &api,
+            "--registry-endpoint",
+            &endpoint,
+            "-q",
+        ],
+        // GITHUB_TOKEN is for ghcr.io: it must not be taken for the Enterprise host.
+        &[("GITHUB_TOKEN", GITHUB_TOKEN)],
+        dir.path(),
+    );
+    let run = expect(run, 1, "no token for the Enterprise registry");
+    for needle in [
+        "read:packages",
+        "GitHub Enterprise Server",
+        "NUCCRAWL_REGISTRY=containers.ghe.test",
+        "docker login containers.ghe.test",
+    ] {
+        assert!(run.stderr.contains(needle), "{needle:?}: {}", run.stderr);
+    }
+    assert!(!run.stderr.contains(GITHUB_TOKEN), "{}", run.stderr);
+    assert!(github.requests().is_empty(), "nothing sent without a token");
+}
+
+#[test]
 fn ecr_is_listed_through_the_catalog_with_basic_aws_and_an_expired_token_is_named() {
     let registry = registry_with(&["app", "team/svc", "base", "zeta"]);
     let ecr = FakeEcr::start(&registry.addr(), "ecr-token-good", "ecr-token-old", 2).unwrap();

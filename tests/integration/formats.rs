@@ -6,7 +6,7 @@ use nuccrawl_testkit::sha256_digest as sha256;
 use nuccrawl_testkit::{load_samples, LocalRegistry};
 use quick_xml::events::Event;
 
-use crate::support::{nuccrawl_expect, read_assets, temp_path};
+use crate::support::{nuccrawl_expect, nuccrawl_in, read_assets, temp_path};
 
 /// (manifest digest, manifest text, config digest, config text) per asset, via serde_json.
 fn bodies_from_json(bytes: &[u8]) -> Vec<[String; 4]> {
@@ -166,4 +166,45 @@ fn stdout_is_json_and_no_bodies_keeps_digests() {
     let asset = &v["assets"][0];
     assert!(asset.get("image_manifest").is_none() && asset.get("image_config").is_none());
     assert_eq!(asset["image_manifest_digest"], rows[0][0]);
+}
+
+#[test]
+fn dash_output_is_stdout_and_creates_no_file() {
+    let registry = LocalRegistry::start().expect("registry starts");
+    load_samples(&registry.addr()).expect("samples load");
+    let target = format!("{}/samples/alpine", registry.addr());
+    let cwd = tempfile::tempdir().unwrap();
+    let run = nuccrawl_in(cwd.path(), &[&target, "-q", "-o", "-"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let rows = bodies_from_json(&run.stdout);
+    assert_eq!(rows.len(), 1);
+    assert_hashes(&rows, "-o -");
+    let left: Vec<_> = std::fs::read_dir(cwd.path()).unwrap().collect();
+    assert!(left.is_empty(), "-o - left files behind: {left:?}");
+
+    let run = nuccrawl_in(cwd.path(), &[&target, "-q", "-o", "-", "--format", "csv"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(bodies_from_csv(&run.stdout), rows, "CSV on stdout differs");
+    assert_eq!(std::fs::read_dir(cwd.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn dash_report_is_refused_before_any_request() {
+    let cwd = tempfile::tempdir().unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let target = format!("{}/app", closed.local_addr().unwrap());
+    drop(closed);
+    let run = nuccrawl_in(cwd.path(), &[&target, "--report", "-"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("--report `-`") && run.stderr.contains("file only"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("127.0.0.1"),
+        "a request was tried: {}",
+        run.stderr
+    );
+    assert_eq!(std::fs::read_dir(cwd.path()).unwrap().count(), 0);
 }

@@ -336,6 +336,31 @@ fn absurdly_nested_indexes_stop_at_the_depth_limit() {
 }
 
 #[test]
+fn index_over_the_entry_cap_fails_without_fetching_its_children() {
+    let (fake, good) = fake_with_good(&["wide"]);
+    let over = nuccrawl::crawl::graph::MAX_INDEX_ENTRIES + 1;
+    let children: Vec<BuiltManifest> = (0..over).map(|i| image(&format!("wide {i}"))).collect();
+    let index = children.iter().fold(IndexBuilder::oci(), |index, child| {
+        index.entry(IndexEntry::new(child.clone(), "linux", "amd64", None))
+    });
+    fake.put_manifest(REPO, &["wide"], OCI_INDEX, &index.build());
+    // One child is really there: fetching it would put it in the output.
+    fake.put_image(REPO, &[], &children[0]);
+    let run = crawl(&fake, &[REPO]);
+    run.partial_with(&good);
+    let failure = run.failure(&[&format!("index lists {over} entries")]);
+    assert_eq!(failure["reference"], index.digest());
+    assert_eq!(run.failure_count(), 1, "{:#}", run.report);
+    assert_eq!(run.file.assets.len(), 1, "only the good image is written");
+    let fetched_child = fake.requests().iter().any(|r| {
+        children
+            .iter()
+            .any(|c| r.ends_with(&format!("/manifests/{}", c.digest())))
+    });
+    assert!(!fetched_child, "a child of the refused index was requested");
+}
+
+#[test]
 fn tag_list_link_to_another_host_fails_that_listing() {
     let (fake, good) = fake_with_good(&[]);
     let port = fake.addr().rsplit(':').next().unwrap().to_owned();

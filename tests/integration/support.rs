@@ -26,9 +26,26 @@ pub fn nuccrawl(args: &[&str]) -> Run {
     nuccrawl_with_env(args, &[("XDG_CACHE_HOME", cache_home.path().as_os_str())])
 }
 
+/// Runs `nuccrawl` with `args` in the working directory `dir`, and waits; the cache
+/// starts empty as for [`nuccrawl`]. For checking which files a run creates.
+pub fn nuccrawl_in(dir: &Path, args: &[&str]) -> Run {
+    let cache_home = tempfile::tempdir().expect("temporary cache home");
+    let env = [("XDG_CACHE_HOME", cache_home.path().as_os_str())];
+    run_binary(Some(dir), args, &env)
+}
+
 /// Runs `nuccrawl` with `args` and extra environment variables, and waits.
 pub fn nuccrawl_with_env(args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_nuccrawl"))
+    run_binary(None, args, env)
+}
+
+/// Runs the binary in `dir` (else this process's directory) with no standard input.
+fn run_binary(dir: Option<&Path>, args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_nuccrawl"));
+    if let Some(dir) = dir {
+        command.current_dir(dir);
+    }
+    let out = command
         .args(args)
         .stdin(Stdio::null())
         .env_remove("RUST_LOG")

@@ -108,3 +108,15 @@ fn hand_made_mistakes_in_each_encoding_are_reported() {
     let run = nuccrawl(&["validate", xml.to_str().unwrap()]);
     assert_eq!(run.code, 1, "{}", run.stderr);
 }
+
+#[test]
+fn ill_formed_xml_is_reported_once_with_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = temp_path(&dir, "mismatched.xml");
+    std::fs::write(&path, "<nucleusCustomScan>\n<assets>\n  <asset></assets>\n").unwrap();
+    let run = nuccrawl(&["validate", path.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("line 3, column 10"), "{}", run.stderr);
+    let reason = "expected `</asset>`, but `</assets>` was found";
+    assert_eq!(run.stderr.matches(reason).count(), 1, "{}", run.stderr);
+}

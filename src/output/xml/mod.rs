@@ -8,6 +8,7 @@
 //! hold other control characters or U+FFFE/U+FFFF at all, so such a value is an error.
 
 mod read;
+mod tree;
 mod write;
 
 pub(super) use read::decode;
@@ -177,6 +178,114 @@ mod tests {
         ] {
             let err = decode(wrap(asset, extra).as_bytes()).unwrap_err();
             assert!(format!("{err}").contains(needle), "{asset}{extra}: {err}");
+        }
+    }
+
+    /// The error and its sources, joined as `main` prints them.
+    fn chain(err: &OutputError) -> String {
+        let mut text = err.to_string();
+        let mut source = std::error::Error::source(err);
+        while let Some(cause) = source {
+            text.push_str(&format!(": {cause}"));
+            source = cause.source();
+        }
+        text
+    }
+
+    #[test]
+    fn ill_formed_documents_name_line_and_column_once() {
+        for (text, line, column, reason) in [
+            (
+                "<nucleusCustomScan>\n<assets>\n<asset></assetx>",
+                3,
+                8,
+                "expected `</asset>`, but `</assetx>` was found",
+            ),
+            (
+                "<nucleusCustomScan>\n  <assets a=\"1>\n",
+                2,
+                3,
+                "attribute value not closed",
+            ),
+            ("<nucleusCustomScan>\n é\n<é", 3, 1, "not closed"),
+        ] {
+            let err = decode(text.as_bytes()).unwrap_err();
+            let OutputError::XmlSyntax {
+                line: l, column: c, ..
+            } = &err
+            else {
+                panic!("{text:?}: not a syntax error: {err}");
+            };
+            assert_eq!((*l, *c), (line, column), "{text:?}: {err}");
+            let said = chain(&err);
+            assert_eq!(said.matches(reason).count(), 1, "{said}");
+            assert!(
+                said.contains(&format!("line {line}, column {column}")),
+                "{said}"
+            );
+        }
+    }
+
+    #[test]
+    fn line_and_column_count_characters() {
+        use super::tree::line_and_column;
+        assert_eq!(line_and_column("abc", 0), (1, 1));
+        assert_eq!(line_and_column("a\nbc", 3), (2, 2));
+        assert_eq!(line_and_column("a\néé<", 6), (2, 3));
+        // Inside a character: the column of that character; past the end: the end.
+        assert_eq!(line_and_column("a\néé<", 5), (2, 2));
+        assert_eq!(line_and_column("a\n", 99), (2, 1));
+    }
+
+    #[test]
+    fn attributes_and_namespaces_are_refused_naming_asset_and_element() {
+        let wrap = |root_attr: &str, assets: &str| {
+            format!(
+                "<nucleusCustomScan{root_attr}><nucleus_import_version>1\
+                 </nucleus_import_version><scan_tool>Asset</scan_tool>\
+                 <scan_type>Container Image</scan_type><assets>{assets}</assets>\
+                 </nucleusCustomScan>"
+            )
+        };
+        let repo = "<asset><image_repo>a</image_repo></asset>";
+        assert!(decode(wrap("", &format!("{repo}{repo}")).as_bytes()).is_ok());
+        for (root_attr, assets, needle) in [
+            (
+                "",
+                "<asset><image_repo>a</image_repo></asset>\
+                 <asset><image_repo id=\"7\">b</image_repo></asset>",
+                "asset 1, <image_repo>: attribute `id`",
+            ),
+            (
+                "",
+                "<asset lang=\"en\"><image_repo>a</image_repo></asset>",
+                "asset 0, <asset>: attribute `lang`",
+            ),
+            (
+                " xmlns=\"urn:x\"",
+                repo,
+                "<nucleusCustomScan>: namespace declaration `xmlns`",
+            ),
+            (
+                "",
+                "<asset><image_tags xmlns:n=\"urn:x\"><image_tag>t</image_tag>\
+                 </image_tags></asset>",
+                "asset 0, <image_tags>: namespace declaration `xmlns:n`",
+            ),
+            (
+                "",
+                "<asset><image_repo>a</image_repo><n:image_distro>d</n:image_distro></asset>",
+                "asset 0, <n:image_distro>: namespace prefix `n:`",
+            ),
+            (
+                "",
+                "<n:asset><image_repo>a</image_repo></n:asset>",
+                "asset 0, <n:asset>: namespace prefix",
+            ),
+        ] {
+            let text = wrap(root_attr, assets);
+            let err = decode(text.as_bytes()).unwrap_err();
+            assert!(err.to_string().contains(needle), "{text}: {err}");
         }
     }
 

@@ -2,24 +2,13 @@
 //! comments, CDATA sections and empty elements are all accepted. Text outside the root
 //! element, a second root element and a missing `<assets>` are errors.
 //!
-//! The document is first read into a small element tree whose text has references
-//! resolved, then mapped onto the asset model.
+//! The document is first read into a small element tree (`tree.rs`) whose text has
+//! references resolved, then mapped onto the asset model here.
 
-use quick_xml::escape::resolve_predefined_entity;
-use quick_xml::events::{BytesStart, Event};
-use quick_xml::Reader;
-
-use super::{illegal_char, ASSET, ASSETS, LISTS, ROOT};
+use super::tree::{parse_tree, Element};
+use super::{ASSET, ASSETS, LISTS, ROOT};
 use crate::asset::{Asset, AssetFile, Violation};
 use crate::output::{Format, OutputError};
-
-/// An element with its resolved text and child elements.
-#[derive(Debug, Default)]
-struct Element {
-    name: String,
-    text: String,
-    children: Vec<Element>,
-}
 
 /// Reads an XML asset file (every problem of the XML encoding is an error, so the list of
 /// violations is always empty).
@@ -34,111 +23,6 @@ pub(in crate::output) fn decode(bytes: &[u8]) -> Result<(AssetFile, Vec<Violatio
         ));
     }
     Ok((to_file(root)?, Vec::new()))
-}
-
-/// The document element as a tree.
-fn parse_tree(text: &str) -> Result<Element, OutputError> {
-    let mut reader = Reader::from_str(text);
-    reader.config_mut().expand_empty_elements = true;
-    let mut open: Vec<Element> = Vec::new();
-    // Index of the current (or last) `<asset>`, for messages.
-    let mut asset: Option<usize> = None;
-    loop {
-        match reader.read_event()? {
-            Event::Start(e) => {
-                let name = local_name(&e);
-                if open.len() == 2 && open[1].name == ASSETS && name == ASSET {
-                    asset = Some(asset.map_or(0, |i| i + 1));
-                }
-                open.push(Element {
-                    name,
-                    ..Element::default()
-                })
-            }
-            Event::End(_) => {
-                let done = open.pop().expect("the reader checks end tags");
-                match open.last_mut() {
-                    Some(parent) => parent.children.push(done),
-                    None => return after_root(&mut reader).map(|()| done),
-                }
-            }
-            Event::Text(t) => push_text(&mut open, asset, &t.xml10_content())?,
-            Event::CData(t) => push_text(&mut open, asset, &t.xml10_content())?,
-            Event::GeneralRef(r) => {
-                let resolved = match r.resolve_char_ref()? {
-                    Some(c) => c.to_string(),
-                    None => resolve_predefined_entity(&r)
-                        .ok_or_else(|| {
-                            OutputError::structure(Format::Xml, format!("unknown entity &{};", &*r))
-                        })?
-                        .to_owned(),
-                };
-                push_text(&mut open, asset, &resolved)?;
-            }
-            Event::Eof => {
-                return Err(OutputError::structure(
-                    Format::Xml,
-                    "the document ends early",
-                ));
-            }
-            Event::Empty(_) | Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
-            Event::DocType(_) => {}
-        }
-    }
-}
-
-/// The element name without a namespace prefix.
-fn local_name(e: &BytesStart<'_>) -> String {
-    e.local_name().as_ref().to_owned()
-}
-
-/// After the root element only whitespace, comments and processing instructions may
-/// follow.
-fn after_root(reader: &mut Reader<&[u8]>) -> Result<(), OutputError> {
-    loop {
-        let refuse = |what: &str| {
-            Err(OutputError::structure(
-                Format::Xml,
-                format!("{what} after the root element <{ROOT}>"),
-            ))
-        };
-        match reader.read_event()? {
-            Event::Eof => return Ok(()),
-            Event::Comment(_) | Event::PI(_) => {}
-            Event::Text(t) if t.xml10_content().trim().is_empty() => {}
-            Event::Start(e) | Event::Empty(e) => {
-                return refuse(&format!("a second root element <{}>", local_name(&e)))
-            }
-            _ => return refuse("text"),
-        }
-    }
-}
-
-/// Appends text to the innermost open element; outside the root only whitespace may
-/// appear. `asset` is the index of the `<asset>` being read, if any, for messages.
-fn push_text(open: &mut [Element], asset: Option<usize>, text: &str) -> Result<(), OutputError> {
-    let depth = open.len();
-    let Some(element) = open.last_mut() else {
-        if text.trim().is_empty() {
-            return Ok(());
-        }
-        return Err(OutputError::structure(
-            Format::Xml,
-            format!("text {:?} before the root element <{ROOT}>", text.trim()),
-        ));
-    };
-    if let Some(reason) = illegal_char(text) {
-        let place = match asset {
-            Some(i) if depth > 3 => format!("asset {i}, <{}>", element.name),
-            _ => format!("<{}>", element.name),
-        };
-        return Err(OutputError::structure(
-            Format::Xml,
-            format!("{place}: {reason}"),
-        ));
-    }
-    element.text.push_str(text);
-    Ok(())
 }
 
 fn to_file(root: Element) -> Result<AssetFile, OutputError> {
