@@ -22,7 +22,7 @@ mod proxy;
 mod server;
 
 pub use content::push_small_image;
-pub use dockerhub::{FakeDockerHub, HubRepo, FAKE_HUB_TOKEN};
+pub use dockerhub::{FakeDockerHub, HubFault, HubRepo, HubTag, FAKE_HUB_TOKEN};
 pub use ecr::{FakeEcr, ECR_EXPIRED_MESSAGE};
 pub use ghcr::{FakeGhcr, GHCR_DENIED_MESSAGE};
 pub use github::{FakeGithubApi, GithubPackage};
