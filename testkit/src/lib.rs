@@ -24,6 +24,7 @@ pub mod registry;
 pub mod samples;
 pub mod shared;
 pub mod storage;
+pub mod tag_digests;
 pub mod token_signer;
 
 pub use client::Credentials;
@@ -34,3 +35,4 @@ pub use hostile::FakeHostileRegistry;
 pub use registry::{LocalRegistry, TokenAuth};
 pub use samples::{load_samples, ExpectedImage, Samples};
 pub use shared::{load_shared, SharedImage};
+pub use tag_digests::registry_tag_digests;

@@ -1,7 +1,12 @@
 //! Integration tests of the test kit against the real Distribution registry.
 
+use std::collections::BTreeMap;
+
+use nuccrawl_testkit::bulk::{load_bulk, repo_name};
 use nuccrawl_testkit::images::media;
-use nuccrawl_testkit::{load_samples, load_shared, query, sha256_digest, LocalRegistry};
+use nuccrawl_testkit::{
+    load_samples, load_shared, query, registry_tag_digests, sha256_digest, LocalRegistry,
+};
 
 #[test]
 fn registry_starts_answers_and_stops() {
@@ -198,4 +203,68 @@ fn shared_fixtures_load_with_upstream_digests() {
             image.repo
         );
     }
+}
+
+#[test]
+fn tag_digests_are_what_was_pushed() {
+    let reg = LocalRegistry::start().expect("start registry");
+    let addr = reg.addr();
+    let s = load_samples(&addr).expect("load samples");
+    for repo in [
+        "samples/alpine",
+        "samples/many",
+        "samples/multi",
+        "samples/single",
+    ] {
+        let got: BTreeMap<String, String> = registry_tag_digests(&addr, repo)
+            .unwrap()
+            .into_iter()
+            .collect();
+        let tags: Vec<String> = got.keys().cloned().collect();
+        assert_eq!(tags, query::tags(&addr, repo, None).unwrap(), "{repo}");
+        for image in s.images.iter().filter(|i| i.repo == repo) {
+            for tag in &image.tags {
+                let digest = &got[tag];
+                if repo == "samples/multi" || repo == "samples/single" {
+                    // The tag names the index; the pushed image is one of its children.
+                    let index = query::manifest(&addr, repo, digest, None).unwrap();
+                    assert_eq!(&sha256_digest(&index), digest);
+                    let index: serde_json::Value = serde_json::from_slice(&index).unwrap();
+                    let children: Vec<&str> = index["manifests"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .filter_map(|e| e["digest"].as_str())
+                        .collect();
+                    assert!(children.contains(&image.manifest_digest.as_str()));
+                } else {
+                    assert_eq!(digest, &image.manifest_digest, "{repo}:{tag}");
+                }
+            }
+        }
+    }
+    assert!(registry_tag_digests(&addr, "samples/missing").is_err());
+}
+
+#[test]
+fn tag_digests_of_bulk_content_follow_its_shape() {
+    let reg = LocalRegistry::start().expect("start registry");
+    let addr = reg.addr();
+    // One repository, 8 tags, 4 a image: image 0 is an index, image 1 a manifest.
+    let stats = load_bulk(&addr, 1, 8, 4).expect("push bulk");
+    assert_eq!((stats.tags, stats.manifests), (8, 4));
+    let got = registry_tag_digests(&addr, &repo_name(0)).unwrap();
+    let tags: Vec<&str> = got.iter().map(|(t, _)| t.as_str()).collect();
+    let want: Vec<String> = (0..8).map(|n| format!("t{n:05}")).collect();
+    assert_eq!(tags, want);
+    let (first, second) = got.split_at(4);
+    assert!(first.iter().all(|(_, d)| d == &first[0].1));
+    assert!(second.iter().all(|(_, d)| d == &second[0].1));
+    assert_ne!(first[0].1, second[0].1);
+    let index = query::manifest(&addr, &repo_name(0), &first[0].1, None).unwrap();
+    assert_eq!(sha256_digest(&index), first[0].1);
+    let index: serde_json::Value = serde_json::from_slice(&index).unwrap();
+    assert_eq!(index["mediaType"], media::OCI_INDEX);
+    let manifest = query::manifest(&addr, &repo_name(0), "t00004", None).unwrap();
+    assert_eq!(sha256_digest(&manifest), second[0].1);
 }
