@@ -8,6 +8,7 @@
 //! output against facts computed here, not against nuccrawl's own code.
 
 pub mod bulk;
+pub mod bulk_hub;
 pub mod client;
 pub mod digest;
 pub mod fake_http;
