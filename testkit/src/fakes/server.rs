@@ -1,7 +1,8 @@
-//! The HTTP server every fake runs on: tiny_http on 127.0.0.1:0, one blocking thread,
-//! every request recorded, stopped and joined on drop.
+//! The HTTP server every fake runs on: tiny_http on 127.0.0.1:0 with `TCP_NODELAY`, one
+//! blocking thread, every request recorded, stopped and joined on drop.
 
 use std::io::Cursor;
+use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
@@ -100,7 +101,8 @@ impl FakeServer {
         H: Fn(&RecordedRequest, &str) -> Reply + Send + 'static,
     {
         let server = Arc::new(
-            Server::http("127.0.0.1:0").map_err(|e| anyhow::anyhow!("binding a fake: {e}"))?,
+            Server::from_listener(no_delay_listener()?, None)
+                .map_err(|e| anyhow::anyhow!("starting a fake: {e}"))?,
         );
         let addr = server
             .server_addr()
@@ -135,6 +137,18 @@ impl FakeServer {
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.log.lock().expect("log lock").clone()
     }
+}
+
+/// A listener on a fresh port of 127.0.0.1 whose connections send without delay.
+///
+/// tiny_http writes a response in several small writes; with Nagle's algorithm on, the
+/// last one waits for the client's delayed ACK (about 40 ms on Linux) on every kept-alive
+/// connection, which a benchmark would take for the vendor's latency. Linux gives
+/// accepted sockets the listener's `TCP_NODELAY`, so setting it here covers them all.
+fn no_delay_listener() -> anyhow::Result<TcpListener> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    socket2::SockRef::from(&listener).set_tcp_nodelay(true)?;
+    Ok(listener)
 }
 
 impl Drop for FakeServer {
