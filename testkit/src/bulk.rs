@@ -39,7 +39,7 @@ pub struct BulkStats {
 }
 
 /// Pushes `repos` × `tags_per_repo` tags to the anonymous registry at `addr`; the
-/// repositories are `bulk/r0000`, `bulk/r0001`, ….
+/// repositories are `bulk/r0000`, `bulk/r0001`, … ([`repo_name`]).
 pub fn load_bulk(
     addr: &str,
     repos: usize,
@@ -80,9 +80,12 @@ fn add(total: &mut BulkStats, s: BulkStats) {
     total.images += s.images;
 }
 
+/// The namespace (first path segment) of every bulk repository.
+pub const BULK_NAMESPACE: &str = "bulk";
+
 /// The repository path of bulk repository `r`.
 pub fn repo_name(r: usize) -> String {
-    format!("bulk/r{r:04}")
+    format!("{BULK_NAMESPACE}/r{r:04}")
 }
 
 fn push_repo(addr: &str, r: usize, tags: usize, per_image: usize) -> anyhow::Result<BulkStats> {

@@ -23,7 +23,8 @@ const HEAD_CAP: usize = 64 * 1024;
 const TLS_HANDSHAKE: u8 = 0x16;
 
 /// Requests seen so far, by kind (`manifest_head`, `manifest_get`, `blob_get`, `tags`,
-/// `catalog`, `ping`, `tls_probe`, `other`) and in total.
+/// `catalog`, `ping`, `tls_probe`, the Docker Hub kinds `hub_login`, `hub_repositories`,
+/// `hub_tags`, and `other`) and in total.
 pub type Counts = Arc<Mutex<BTreeMap<String, u64>>>;
 
 /// A running proxy; it lives as long as the process (benchmarks only).
@@ -143,7 +144,9 @@ fn count_kind(counts: &Counts, kind: &str) {
         .or_default() += 1;
 }
 
-/// The request kind, named as nuccrawl's `--report` names them.
+/// The request kind, named as nuccrawl's `--report` names them; Docker Hub web API
+/// calls (when the proxy fronts a `FakeDockerHub`) are `hub_login`, `hub_repositories`
+/// and `hub_tags`.
 fn kind(method: &str, path: &str) -> &'static str {
     let path = path.split('?').next().unwrap_or(path);
     match (method, path) {
@@ -153,7 +156,18 @@ fn kind(method: &str, path: &str) -> &'static str {
         ("HEAD", p) if p.contains("/manifests/") => "manifest_head",
         ("GET", p) if p.contains("/manifests/") => "manifest_get",
         ("GET", p) if p.contains("/blobs/") => "blob_get",
-        _ => "other",
+        (_, p) => hub_kind(p).unwrap_or("other"),
+    }
+}
+
+/// The kind of a Docker Hub web API path.
+fn hub_kind(path: &str) -> Option<&'static str> {
+    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match parts.as_slice() {
+        ["v2", "auth", "token"] => Some("hub_login"),
+        ["v2", "namespaces", _, "repositories"] => Some("hub_repositories"),
+        ["v2", "namespaces", _, "repositories", _, "tags"] => Some("hub_tags"),
+        _ => None,
     }
 }
 
@@ -193,5 +207,16 @@ mod tests {
         assert_eq!(kind("GET", "/v2/a/tags/list?n=100"), "tags");
         assert_eq!(kind("GET", "/v2/_catalog?n=1000"), "catalog");
         assert_eq!(kind("GET", "/v2/"), "ping");
+        assert_eq!(kind("POST", "/v2/auth/token"), "hub_login");
+        assert_eq!(
+            kind("GET", "/v2/namespaces/bulk/repositories?page_size=100"),
+            "hub_repositories"
+        );
+        assert_eq!(
+            kind("GET", "/v2/namespaces/bulk/repositories/r0000/tags?page=2"),
+            "hub_tags"
+        );
+        assert_eq!(kind("GET", "/v2/namespaces/tags/list"), "tags");
+        assert_eq!(kind("GET", "/elsewhere"), "other");
     }
 }

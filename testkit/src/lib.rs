@@ -8,6 +8,7 @@
 //! output against facts computed here, not against nuccrawl's own code.
 
 pub mod bulk;
+pub mod bulk_hub;
 pub mod client;
 pub mod digest;
 pub mod fake_http;
@@ -24,6 +25,7 @@ pub mod registry;
 pub mod samples;
 pub mod shared;
 pub mod storage;
+pub mod tag_digests;
 pub mod token_signer;
 
 pub use client::Credentials;
@@ -34,3 +36,4 @@ pub use hostile::FakeHostileRegistry;
 pub use registry::{LocalRegistry, TokenAuth};
 pub use samples::{load_samples, ExpectedImage, Samples};
 pub use shared::{load_shared, SharedImage};
+pub use tag_digests::registry_tag_digests;

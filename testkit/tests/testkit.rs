@@ -1,7 +1,18 @@
 //! Integration tests of the test kit against the real Distribution registry.
 
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use nuccrawl_testkit::bulk::{load_bulk, repo_name};
+use nuccrawl_testkit::bulk_hub::bulk_hub_namespaces;
+use nuccrawl_testkit::client::agent;
+use nuccrawl_testkit::fakes::{FakeDockerHub, HubTag};
 use nuccrawl_testkit::images::media;
-use nuccrawl_testkit::{load_samples, load_shared, query, sha256_digest, LocalRegistry};
+use nuccrawl_testkit::latency_proxy::LatencyProxy;
+use nuccrawl_testkit::Credentials;
+use nuccrawl_testkit::{
+    load_samples, load_shared, query, registry_tag_digests, sha256_digest, LocalRegistry,
+};
 
 #[test]
 fn registry_starts_answers_and_stops() {
@@ -198,4 +209,135 @@ fn shared_fixtures_load_with_upstream_digests() {
             image.repo
         );
     }
+}
+
+#[test]
+fn tag_digests_are_what_was_pushed() {
+    let reg = LocalRegistry::start().expect("start registry");
+    let addr = reg.addr();
+    let s = load_samples(&addr).expect("load samples");
+    for repo in [
+        "samples/alpine",
+        "samples/many",
+        "samples/multi",
+        "samples/single",
+    ] {
+        let got: BTreeMap<String, String> = registry_tag_digests(&addr, repo)
+            .unwrap()
+            .into_iter()
+            .collect();
+        let tags: Vec<String> = got.keys().cloned().collect();
+        assert_eq!(tags, query::tags(&addr, repo, None).unwrap(), "{repo}");
+        for image in s.images.iter().filter(|i| i.repo == repo) {
+            for tag in &image.tags {
+                let digest = &got[tag];
+                if repo == "samples/multi" || repo == "samples/single" {
+                    // The tag names the index; the pushed image is one of its children.
+                    let index = query::manifest(&addr, repo, digest, None).unwrap();
+                    assert_eq!(&sha256_digest(&index), digest);
+                    let index: serde_json::Value = serde_json::from_slice(&index).unwrap();
+                    let children: Vec<&str> = index["manifests"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .filter_map(|e| e["digest"].as_str())
+                        .collect();
+                    assert!(children.contains(&image.manifest_digest.as_str()));
+                } else {
+                    assert_eq!(digest, &image.manifest_digest, "{repo}:{tag}");
+                }
+            }
+        }
+    }
+    assert!(registry_tag_digests(&addr, "samples/missing").is_err());
+}
+
+#[test]
+fn tag_digests_of_bulk_content_follow_its_shape() {
+    let reg = LocalRegistry::start().expect("start registry");
+    let addr = reg.addr();
+    // Two repositories, 8 tags each, 4 a image: image 0 is an index, image 1 a manifest.
+    let stats = load_bulk(&addr, 2, 8, 4).expect("push bulk");
+    assert_eq!((stats.tags, stats.manifests), (16, 8));
+    let got = registry_tag_digests(&addr, &repo_name(0)).unwrap();
+    let tags: Vec<&str> = got.iter().map(|(t, _)| t.as_str()).collect();
+    let want: Vec<String> = (0..8).map(|n| format!("t{n:05}")).collect();
+    assert_eq!(tags, want);
+    let (first, second) = got.split_at(4);
+    assert!(first.iter().all(|(_, d)| d == &first[0].1));
+    assert!(second.iter().all(|(_, d)| d == &second[0].1));
+    assert_ne!(first[0].1, second[0].1);
+    let index = query::manifest(&addr, &repo_name(0), &first[0].1, None).unwrap();
+    assert_eq!(sha256_digest(&index), first[0].1);
+    let index: serde_json::Value = serde_json::from_slice(&index).unwrap();
+    assert_eq!(index["mediaType"], media::OCI_INDEX);
+    let manifest = query::manifest(&addr, &repo_name(0), "t00004", None).unwrap();
+    assert_eq!(sha256_digest(&manifest), second[0].1);
+}
+
+#[test]
+fn the_bulk_hub_view_lists_every_repository_with_its_digests() {
+    let reg = LocalRegistry::start().expect("start registry");
+    let addr = reg.addr();
+    load_bulk(&addr, 3, 6, 3).expect("push bulk");
+    let namespaces = bulk_hub_namespaces(&addr, 3).unwrap();
+    assert_eq!(namespaces.keys().collect::<Vec<_>>(), ["bulk"]);
+    let repos = &namespaces["bulk"];
+    let names: Vec<&str> = repos.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["r0000", "r0001", "r0002"]);
+    for (r, repo) in repos.iter().enumerate() {
+        assert!(!repo.private);
+        let want: Vec<HubTag> = registry_tag_digests(&addr, &repo_name(r))
+            .unwrap()
+            .iter()
+            .map(|(t, d)| HubTag::new(t, Some(d)))
+            .collect();
+        assert_eq!(repo.tags.len(), 6);
+        assert_eq!(repo.tags, want);
+    }
+}
+
+#[test]
+fn a_latency_proxy_in_front_of_the_hub_fake_keeps_paging_behind_it() {
+    let reg = LocalRegistry::start().expect("start registry");
+    let addr = reg.addr();
+    load_bulk(&addr, 1, 12, 4).expect("push bulk");
+    let hub = FakeDockerHub::start(
+        bulk_hub_namespaces(&addr, 1).unwrap(),
+        Credentials::new("nobody", "unused"),
+    )
+    .unwrap();
+    let proxy = LatencyProxy::start(&hub.addr(), Duration::ZERO).unwrap();
+    let mut url = Some(format!(
+        "http://{}/v2/namespaces/bulk/repositories/r0000/tags?page_size=5",
+        proxy.addr()
+    ));
+    let mut digests = Vec::new();
+    while let Some(u) = url {
+        assert!(u.starts_with(&format!("http://{}/", proxy.addr())), "{u}");
+        let body = agent()
+            .get(&u)
+            .call()
+            .unwrap()
+            .body_mut()
+            .read_to_vec()
+            .unwrap();
+        let page: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        for tag in page["results"].as_array().unwrap() {
+            let pair = (
+                tag["name"].as_str().unwrap(),
+                tag["digest"].as_str().unwrap(),
+            );
+            digests.push((pair.0.to_string(), pair.1.to_string()));
+        }
+        url = page["next"].as_str().map(str::to_string);
+    }
+    assert_eq!(digests, registry_tag_digests(&addr, "bulk/r0000").unwrap());
+    assert_eq!(
+        proxy.counts().get("hub_tags"),
+        Some(&3),
+        "{:?}",
+        proxy.counts()
+    );
+    assert_eq!(hub.requests().len(), 3);
 }

@@ -10,10 +10,14 @@
 //! nuccrawl-sample-registry bulk --state-dir DIR --repos N --tags-per-repo M
 //!                               --tags-per-image K --delay-ms D
 //!     start a registry, push N × M generated tags, K per image (see testkit's `bulk`),
-//!     put the
-//!     latency proxy (D ms per request) in front of it, write DIR/bulk.json
-//!     (what was pushed), DIR/proxy-addr, then DIR/addr; keep DIR/proxy-counts.json
-//!     (requests seen by the proxy, by kind) up to date; run until stdin closes.
+//!     read every tag's digest back, and start a FakeDockerHub whose namespace `bulk`
+//!     lists every repository (public) with those tags and digests (see `bulk_hub`);
+//!     put a latency proxy (D ms per request) in front of the registry and another in
+//!     front of the fake; write DIR/bulk.json (what was pushed), DIR/proxy-addr and
+//!     DIR/hub-addr (the proxies' 127.0.0.1:PORT), then DIR/addr (the registry's, and
+//!     the sign that everything is ready); keep DIR/proxy-counts.json and
+//!     DIR/hub-proxy-counts.json (requests each proxy saw, by kind) up to date; run
+//!     until stdin closes.
 //! ```
 
 use std::io::Read as _;
@@ -24,15 +28,22 @@ use anyhow::{bail, Context as _};
 use std::time::{Duration, Instant};
 
 use nuccrawl_testkit::bulk::load_bulk;
+use nuccrawl_testkit::bulk_hub::bulk_hub_namespaces;
+use nuccrawl_testkit::fakes::FakeDockerHub;
 use nuccrawl_testkit::latency_proxy::{parse_delay, LatencyProxy};
-use nuccrawl_testkit::{load_samples, load_shared, LocalRegistry, Samples};
+use nuccrawl_testkit::{load_samples, load_shared, Credentials, LocalRegistry, Samples};
 
 const USAGE: &str = "usage: nuccrawl-sample-registry serve --state-dir DIR [--shared]\n       \
 nuccrawl-sample-registry seed ADDR\n       \
 nuccrawl-sample-registry bulk --state-dir DIR --repos N --tags-per-repo M \
 --tags-per-image K --delay-ms D";
-/// How often the proxy's counts are written out for scripts to read.
+/// How often the proxies' counts are written out for scripts to read.
 const COUNTS_EVERY: Duration = Duration::from_millis(100);
+/// The one account the bulk Docker Hub fake accepts; the benchmark never logs in (all
+/// bulk repositories are public), so this only satisfies the fake's constructor.
+const BULK_HUB_USER: &str = "bench";
+/// Its password, a fake one.
+const BULK_HUB_PASSWORD: &str = "fake-bench-password";
 
 fn main() -> ExitCode {
     match run(std::env::args().skip(1).collect()) {
@@ -112,30 +123,49 @@ fn bulk(dir: PathBuf, shape: [&str; 3], delay: &str) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     std::fs::write(dir.join("bulk.json"), serde_json::to_vec_pretty(&stats)?)?;
+    let started = Instant::now();
+    let namespaces =
+        bulk_hub_namespaces(&registry.addr(), repos).context("reading the bulk tags back")?;
+    eprintln!(
+        "read {} tag digests back for the Docker Hub fake in {:.1}s",
+        stats.tags,
+        started.elapsed().as_secs_f64()
+    );
+    let account = Credentials::new(BULK_HUB_USER, BULK_HUB_PASSWORD);
+    let hub = FakeDockerHub::start(namespaces, account)?;
     let proxy = LatencyProxy::start(&registry.addr(), delay)?;
+    let hub_proxy = LatencyProxy::start(&hub.addr(), delay)?;
     std::fs::write(dir.join("proxy-addr"), proxy.addr())?;
-    let counts_path = dir.join("proxy-counts.json");
-    let writer = proxy.clone();
-    std::thread::spawn(move || loop {
-        let tmp = counts_path.with_extension("tmp");
-        let json = serde_json::to_vec(&writer.counts()).unwrap_or_default();
-        if std::fs::write(&tmp, json).is_ok() {
-            let _ = std::fs::rename(&tmp, &counts_path);
-        }
-        std::thread::sleep(COUNTS_EVERY);
-    });
+    std::fs::write(dir.join("hub-addr"), hub_proxy.addr())?;
+    keep_counts(proxy.clone(), dir.join("proxy-counts.json"));
+    keep_counts(hub_proxy.clone(), dir.join("hub-proxy-counts.json"));
     std::fs::write(dir.join("addr"), registry.addr())?;
     eprintln!(
-        "registry at {}, latency proxy ({} ms) at {}; close stdin to stop",
+        "registry at {}, latency proxy ({} ms) at {}, Docker Hub fake behind {}; \
+         close stdin to stop",
         registry.addr(),
         delay.as_millis(),
-        proxy.addr()
+        proxy.addr(),
+        hub_proxy.addr()
     );
     let mut sink = Vec::new();
     let _ = std::io::stdin().read_to_end(&mut sink);
     drop(registry);
     let _ = std::fs::remove_file(dir.join("addr"));
     Ok(())
+}
+
+/// Writes `proxy`'s counts to `path` every [`COUNTS_EVERY`], atomically (temporary file,
+/// then rename), for as long as the process runs.
+fn keep_counts(proxy: LatencyProxy, path: PathBuf) {
+    std::thread::spawn(move || loop {
+        let tmp = path.with_extension("tmp");
+        let json = serde_json::to_vec(&proxy.counts()).unwrap_or_default();
+        if std::fs::write(&tmp, json).is_ok() {
+            let _ = std::fs::rename(&tmp, &path);
+        }
+        std::thread::sleep(COUNTS_EVERY);
+    });
 }
 
 fn summary(s: &Samples) -> String {

@@ -1,8 +1,10 @@
 //! Fakes of third-party services, each on its own 127.0.0.1 port, serving what the
 //! vendors document closely enough for nuccrawl's discovery to be tested against them:
 //!
-//! - [`FakeDockerHub`]: Docker Hub's web API (login, namespace repository listing);
-//! - [`FakeGithubApi`]: GitHub's REST packages API (organisation and user packages);
+//! - [`FakeDockerHub`]: Docker Hub's web API (login, namespace repository listing, a
+//!   repository's tags with their digests, injectable faults);
+//! - [`FakeGithubApi`]: GitHub's REST packages API (organisation and user packages, a
+//!   container package's versions with their digests and tags);
 //! - [`FakeGhcr`]: ghcr.io's registry behaviour in front of a real [`LocalRegistry`]
 //!   (no `_catalog`, per-package 403);
 //! - [`FakeEcr`]: ECR's registry behaviour in front of a real [`LocalRegistry`] (Basic
@@ -22,8 +24,8 @@ mod proxy;
 mod server;
 
 pub use content::push_small_image;
-pub use dockerhub::{FakeDockerHub, HubRepo, FAKE_HUB_TOKEN};
+pub use dockerhub::{FakeDockerHub, HubFault, HubRepo, HubTag, FAKE_HUB_TOKEN};
 pub use ecr::{FakeEcr, ECR_EXPIRED_MESSAGE};
 pub use ghcr::{FakeGhcr, GHCR_DENIED_MESSAGE};
-pub use github::{FakeGithubApi, GithubPackage};
+pub use github::{FakeGithubApi, GithubPackage, GithubVersion};
 pub use server::RecordedRequest;
