@@ -12,3 +12,4 @@ mod samples;
 mod shared_images;
 mod support;
 mod validate_cmd;
+mod vendor_tags;
