@@ -10,6 +10,7 @@ pub mod assemble;
 mod check;
 pub mod graph;
 pub mod halt;
+pub mod jobs;
 mod reason;
 mod recheck;
 pub mod repository;
@@ -31,7 +32,8 @@ use crate::progress::Reporter;
 use crate::reference::{repo_name_problem, Registry, Selector, Target};
 use crate::registry::RegistryClient;
 use halt::Halt;
-use repository::{RepoJob, RepoResult};
+use jobs::{Jobs, Wanted};
+use repository::RepoResult;
 use summary::{Failure, Summary};
 
 /// Fewest repositories crawled at once. Each runs its stages (tags, HEADs, manifests,
@@ -160,7 +162,7 @@ async fn crawl_targets(
         keychain: &config.keychain,
         tally,
     };
-    let mut jobs: BTreeSet<RepoJob> = BTreeSet::new();
+    let mut jobs = Jobs::default();
     for target in &config.targets {
         let registry = target.registry().clone();
         let Some(client) = clients.get(&registry) else {
@@ -168,12 +170,7 @@ async fn crawl_targets(
         };
         match target {
             Target::Repository { repo, selector, .. } => {
-                jobs.insert(RepoJob {
-                    registry,
-                    repo: repo.clone(),
-                    selector: selector.clone(),
-                    listed: false,
-                });
+                jobs.add(&registry, repo, selector, false);
             }
             Target::Pattern { pattern, .. } => {
                 let listed = tokio::select! {
@@ -200,12 +197,9 @@ async fn crawl_targets(
                                 .push(registry_failure(&registry, reason));
                         }
                         let repos = valid_names(&registry, repos, &mut outcome.summary);
-                        jobs.extend(repos.into_iter().map(|repo| RepoJob {
-                            registry: registry.clone(),
-                            repo,
-                            selector: Selector::AllTags,
-                            listed: true,
-                        }));
+                        for repo in &repos {
+                            jobs.add(&registry, repo, &Selector::AllTags, true);
+                        }
                     }
                     Err(reason) => {
                         outcome
@@ -220,10 +214,10 @@ async fn crawl_targets(
             }
         }
     }
-    let jobs = drop_subsumed(jobs);
+    let jobs = jobs.into_vec();
     let vendors: BTreeMap<Registry, VendorTags> = jobs
         .iter()
-        .filter(|j| j.selector == Selector::AllTags)
+        .filter(|j| j.wanted == Wanted::AllTags)
         .filter_map(|j| {
             let vendor = VendorTags::for_registry(&j.registry, context)?;
             Some((j.registry.clone(), vendor))
@@ -322,27 +316,6 @@ fn valid_names(registry: &Registry, repos: Vec<String>, summary: &mut Summary) -
                 false
             }
         })
-        .collect()
-}
-
-/// A repository asked for whole makes single-tag or single-digest jobs on it redundant,
-/// and a repository both listed by a pattern and named by the user is crawled once.
-fn drop_subsumed(jobs: BTreeSet<RepoJob>) -> Vec<RepoJob> {
-    let whole: BTreeSet<(Registry, String)> = jobs
-        .iter()
-        .filter(|j| j.selector == Selector::AllTags)
-        .map(|j| (j.registry.clone(), j.repo.clone()))
-        .collect();
-    let mut seen = BTreeSet::new();
-    // Listed jobs sort after named ones (`listed: true`); keep the listed one of a pair,
-    // since it knows the registry vouched for the repository.
-    jobs.into_iter()
-        .rev()
-        .filter(|j| {
-            j.selector == Selector::AllTags
-                || !whole.contains(&(j.registry.clone(), j.repo.clone()))
-        })
-        .filter(|j| seen.insert((j.registry.clone(), j.repo.clone(), j.selector.clone())))
         .collect()
 }
 

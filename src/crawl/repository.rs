@@ -11,6 +11,8 @@ use tracing::debug;
 
 use super::assemble::{assemble, ImageInput};
 use super::graph::{self, Node};
+pub use super::jobs::RepoJob;
+use super::jobs::Wanted;
 use super::summary::{Failure, Summary};
 use super::{reason, recheck};
 use crate::asset::Asset;
@@ -21,26 +23,12 @@ use crate::image::manifest::skip_kind_for_tag;
 use crate::image::Digest;
 use crate::image::Platform;
 use crate::progress::Reporter;
-use crate::reference::{tag_problem, Registry, Selector};
+use crate::reference::tag_problem;
 use crate::registry::{RegistryClient, RegistryError};
 
 /// Upper bound on a config blob: real configs are a few KiB; the largest seen in the
 /// wild (long histories, big label sets) stay well under 1 MiB.
 pub const CONFIG_SIZE_CAP: usize = 4 * 1024 * 1024;
-
-/// One repository to crawl.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct RepoJob {
-    /// Where it lives.
-    pub registry: Registry,
-    /// Its path on the registry.
-    pub repo: String,
-    /// What to take from it.
-    pub selector: Selector,
-    /// Whether the registry listed it (catalog or vendor API) rather than the user
-    /// naming it: a listed repository whose tag list is "not found" has no tags.
-    pub listed: bool,
-}
 
 /// What one repository gave.
 #[derive(Debug, Default)]
@@ -112,8 +100,10 @@ pub async fn crawl(
             Err(reason) => out.summary.failures.push(failure(Some(tag), reason)),
         }
     }
-    if let Selector::Digest(d) = &job.selector {
-        roots.entry(d.clone()).or_default();
+    if let Wanted::Refs { digests, .. } = &job.wanted {
+        for d in digests {
+            roots.entry(d.clone()).or_default();
+        }
     }
     if give_up(config, &out) {
         return out;
@@ -213,11 +203,7 @@ pub async fn crawl(
 
 /// The result of a repository the run stopped before finishing: one failure saying why.
 pub fn unfinished(job: &RepoJob, reason: &str) -> RepoResult {
-    let reference = match &job.selector {
-        Selector::AllTags => None,
-        Selector::Tag(t) => Some(t.clone()),
-        Selector::Digest(d) => Some(d.to_string()),
-    };
+    let reference = job.wanted.references();
     let mut out = RepoResult::default();
     out.summary.failures.push(Failure {
         registry: job.registry.name().to_owned(),
@@ -243,24 +229,20 @@ async fn list_tags(
     config: &Config,
     summary: &mut Summary,
 ) -> Result<Vec<TagDigest>, String> {
-    let named = |tag: &String| TagDigest {
-        tag: tag.clone(),
-        digest: None,
+    if let Wanted::Refs { tags, .. } = &job.wanted {
+        let named = |tag: &String| TagDigest {
+            tag: tag.clone(),
+            digest: None,
+        };
+        return Ok(tags.iter().map(named).collect());
+    }
+    let from_vendor = match vendor {
+        Some(vendor) => vendor.tags(&job.repo).await,
+        None => None,
     };
-    let from_vendor = match (&job.selector, vendor) {
-        (Selector::AllTags, Some(vendor)) => vendor.tags(&job.repo).await,
-        _ => None,
-    };
-    let listed: BTreeMap<String, Option<Digest>> = match &job.selector {
-        Selector::Tag(tag) => return Ok(vec![named(tag)]),
-        Selector::Digest(_) => return Ok(Vec::new()),
-        Selector::AllTags if from_vendor.is_some() => from_vendor
-            .into_iter()
-            .flatten()
-            .rev()
-            .map(|t| (t.tag, t.digest))
-            .collect(),
-        Selector::AllTags => match client.tags(&job.repo).await {
+    let listed: BTreeMap<String, Option<Digest>> = match from_vendor {
+        Some(tags) => tags.into_iter().rev().map(|t| (t.tag, t.digest)).collect(),
+        None => match client.tags(&job.repo).await {
             Ok(tags) => tags.into_iter().map(|t| (t, None)).collect(),
             // Distribution answers NAME_UNKNOWN for a repository holding only untagged
             // manifests, though its catalog lists it.

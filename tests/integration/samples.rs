@@ -213,3 +213,39 @@ fn tag_platform_and_single_reference_filters() {
     // Reached by digest alone, the config is the only platform source: no variant there.
     assert_eq!(file.assets[0].image_platform_arch.as_deref(), Some("arm"));
 }
+
+#[test]
+fn targets_naming_one_repository_are_crawled_once() {
+    let registry = LocalRegistry::start().expect("registry starts");
+    load_samples(&registry.addr()).expect("samples load");
+    let addr = registry.addr();
+    let dir = tempfile::tempdir().unwrap();
+    let out = temp_path(&dir, "a.json");
+    let report = temp_path(&dir, "report.json");
+    let (v1, stable) = (
+        format!("{addr}/samples/multi:v1"),
+        format!("{addr}/samples/multi:stable"),
+    );
+    let args = [
+        v1.as_str(),
+        stable.as_str(),
+        "--no-cache",
+        "-o",
+        out.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+    ];
+    nuccrawl_expect(&args, 0);
+    let report = read_report(&report);
+    // Both tags name one index of three images and three attestations.
+    assert_eq!(report["skipped"]["attestation"], 3, "{report}");
+    assert_eq!(report["requests"]["manifest_head"], 2, "{report}");
+    assert_eq!(
+        report["requests"]["manifest_get"], 4,
+        "index once, each image once"
+    );
+    assert_eq!(report["requests"]["blob_get"], 3, "{report}");
+    let file = read_assets(&out);
+    assert_eq!(file.assets.len(), 3);
+    assert!(file.assets.iter().all(|a| a.image_tags == ["stable", "v1"]));
+}
