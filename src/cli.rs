@@ -322,4 +322,19 @@ pub struct CacheArgs {
     /// Use no cache: fetch every manifest and config from the registry.
     #[arg(long, conflicts_with = "cache_dir")]
     pub no_cache: bool,
+
+    /// Tags matching GLOB never move (repeatable): ECR tag immutability, Harbor
+    /// immutable-tag rules, a release policy such as `v*.*.*`.
+    ///
+    /// Once a run has resolved such a tag, later runs with the same cache take its digest
+    /// from the cache instead of a HEAD. The tag list is still read (deleted tags drop
+    /// out), new tags are still HEADed, and a remembered digest the registry no longer
+    /// serves is rechecked. A matching tag moved after all keeps its old digest in the
+    /// inventory until the cache is cleared: name only tags that cannot move.
+    #[arg(
+        long = "immutable-tags",
+        value_name = "GLOB",
+        conflicts_with = "no_cache"
+    )]
+    pub immutable_tags: Vec<String>,
 }

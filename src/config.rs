@@ -119,6 +119,8 @@ pub struct Config {
     pub fail_fast: bool,
     /// Where the manifest and config cache lives; `None` runs without one.
     pub cache_dir: Option<PathBuf>,
+    /// Tags declared immutable (`--immutable-tags`), whose digests the cache remembers.
+    pub immutable_tags: Option<GlobSet>,
 }
 
 impl Config {
@@ -204,6 +206,7 @@ impl Config {
             run_timeout: cli.reliability.run_timeout.map(Duration::from_secs),
             fail_fast: cli.reliability.fail_fast,
             cache_dir: cache_dir(&cli.cache),
+            immutable_tags: glob_set("--immutable-tags", &cli.cache.immutable_tags)?,
         })
     }
 }
@@ -358,6 +361,18 @@ fn format_of(arg: FormatArg) -> Format {
         FormatArg::Json => Format::Json,
         FormatArg::Xml => Format::Xml,
         FormatArg::Csv => Format::Csv,
+    }
+}
+
+impl Config {
+    /// Whether `tag` was declared immutable, so its remembered digest may stand in for a
+    /// HEAD (only with a cache to remember it in).
+    pub fn is_immutable(&self, tag: &str) -> bool {
+        self.cache_dir.is_some()
+            && self
+                .immutable_tags
+                .as_ref()
+                .is_some_and(|s| s.is_match(tag))
     }
 }
 

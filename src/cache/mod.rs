@@ -1,7 +1,8 @@
 //! The on-disk, content-addressed cache of manifests and configs.
 //!
 //! Digest-addressed content is immutable, so an entry, once verified, is good forever;
-//! tag lists and catalogs change and are never cached. Entries live under
+//! tag lists and catalogs change and are never cached. The one exception is opt-in: the
+//! digests of tags the user declares immutable (`--immutable-tags`, [`tag_memo`]). Entries live under
 //! `DIR/blobs/sha256/<first two hex>/<hex>` holding exactly the bytes the registry
 //! served; a manifest also has a `<hex>.type` sidecar with the media type it was served
 //! with. Every read is checked against the digest (a corrupt or truncated entry is a miss
@@ -13,6 +14,7 @@
 mod dir;
 mod fetch;
 mod store;
+mod tag_memo;
 
 pub use dir::default_dir;
 pub use fetch::{cached_config, cached_manifest, store_manifest};

@@ -114,7 +114,7 @@ impl Cache {
     }
 
     /// A file's bytes; a missing file is a quiet miss, any other error a reported one.
-    fn read(&self, path: &Path) -> Option<Vec<u8>> {
+    pub(super) fn read(&self, path: &Path) -> Option<Vec<u8>> {
         match std::fs::read(path) {
             Ok(bytes) => Some(bytes),
             Err(e) if e.kind() == io::ErrorKind::NotFound => None,
@@ -130,7 +130,7 @@ impl Cache {
 
     /// The first cache error is a warning; the crawl goes on without the cache's help
     /// where it fails, so later ones are only debug lines.
-    fn report(&self, error: CacheError) {
+    pub(super) fn report(&self, error: CacheError) {
         if self.warned.swap(true, Ordering::Relaxed) {
             debug!("{error}");
         } else {
@@ -158,7 +158,7 @@ fn parse_media_type(raw: &[u8]) -> Option<Option<String>> {
 
 /// Writes a temporary file beside `path` and renames it into place, so readers see the
 /// old entry, no entry or the whole new one, never a part.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CacheError> {
+pub(super) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CacheError> {
     let io_err = |source| CacheError::Io {
         path: path.to_path_buf(),
         source,

@@ -64,9 +64,15 @@ pub async fn crawl(
     };
     reporter.tags_found(tags.len() as u64);
     let concurrency = config.client.max_concurrency;
+    let remembered = remembered_tags(cache, job, config);
+    let tags = tags.into_iter().map(|TagDigest { tag, digest }| TagDigest {
+        digest: digest.or_else(|| remembered.get(&tag).cloned()),
+        tag,
+    });
 
     let resolved: Vec<(String, bool, Result<Resolved, String>)> = stream::iter(tags)
         .map(|TagDigest { tag, digest }| async move {
+            // Given by the vendor API or remembered as immutable, not asked of the registry.
             let from_api = digest.is_some();
             let r = match digest {
                 Some(digest) => Ok(Resolved { digest, body: None }),
@@ -130,6 +136,7 @@ pub async fn crawl(
         rules_out: &rules_out,
     };
     recheck::stale_roots(&walk, &mut graph, &mut roots, &from_api).await;
+    remember_tags(cache, job, config, &roots, &graph, remembered);
     out.summary.filtered_by_platform += graph.filtered.len() as u64;
     for (digest, node) in &graph.nodes {
         match node {
@@ -212,6 +219,43 @@ pub fn unfinished(job: &RepoJob, reason: &str) -> RepoResult {
         reason: format!("not finished: {reason}"),
     });
     out
+}
+
+/// The digests remembered for this repository's immutable tags (`--immutable-tags`).
+fn remembered_tags(cache: &Cache, job: &RepoJob, config: &Config) -> BTreeMap<String, Digest> {
+    if config.immutable_tags.is_none() {
+        return BTreeMap::new();
+    }
+    let mut remembered = cache.immutable_tags(job.registry.name(), &job.repo);
+    remembered.retain(|tag, _| config.is_immutable(tag));
+    remembered
+}
+
+/// Remembers the digests of the immutable tags resolved this run, when they changed;
+/// a tag whose manifest could not be read is not remembered.
+fn remember_tags(
+    cache: &Cache,
+    job: &RepoJob,
+    config: &Config,
+    roots: &BTreeMap<Digest, BTreeSet<String>>,
+    graph: &graph::Graph,
+    before: BTreeMap<String, Digest>,
+) {
+    if config.immutable_tags.is_none() {
+        return;
+    }
+    let mut now = before.clone();
+    for (digest, tags) in roots {
+        if matches!(graph.nodes.get(digest), Some(Node::Failed(_)) | None) {
+            continue;
+        }
+        for tag in tags.iter().filter(|t| config.is_immutable(t)) {
+            now.insert(tag.clone(), digest.clone());
+        }
+    }
+    if now != before {
+        cache.put_immutable_tags(job.registry.name(), &job.repo, now);
+    }
 }
 
 /// Whether `--fail-fast` ends this repository here.

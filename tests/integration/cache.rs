@@ -152,3 +152,76 @@ fn an_unusable_cache_dir_warns_and_the_crawl_still_succeeds() {
     );
     assert!(std::fs::read(&out).unwrap() == uncached.output);
 }
+
+#[test]
+fn immutable_tags_are_resolved_once_and_a_wrong_memory_is_corrected() {
+    let (registry, samples, work) = setup();
+    let addr = registry.addr();
+    let cache = work.path().join("cache");
+    let home = work.path().join("unused-home");
+    let immutable = samples
+        .images
+        .iter()
+        .flat_map(|i| i.tags.iter())
+        .filter(|t| t.starts_with("3.19"))
+        .collect::<std::collections::BTreeSet<_>>()
+        .len() as u64;
+    assert_eq!(immutable, 2, "alpine's 3.19 and 3.19.1");
+    let flags = [
+        "--cache-dir",
+        cache.to_str().unwrap(),
+        "--immutable-tags",
+        "3.19*",
+    ];
+
+    let first = crawl(&addr, &flags, &home, work.path(), "first");
+    let second = crawl(&addr, &flags, &home, work.path(), "second");
+    assert!(second.output == first.output);
+    assert_eq!(
+        second.requests("manifest_head"),
+        first.requests("manifest_head") - immutable,
+        "the immutable tags' digests come from the cache"
+    );
+    assert_eq!(
+        second.requests("tags"),
+        first.requests("tags"),
+        "tag lists are read"
+    );
+
+    // Without the flag nothing remembered is used.
+    let plain = ["--cache-dir", cache.to_str().unwrap()];
+    let unflagged = crawl(&addr, &plain, &home, work.path(), "unflagged");
+    assert_eq!(
+        unflagged.requests("manifest_head"),
+        first.requests("manifest_head")
+    );
+
+    // A remembered digest the registry does not serve is rechecked with a HEAD.
+    let memos: Vec<_> = std::fs::read_dir(cache.join("tags"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(memos.len(), 1, "one repository has immutable tags");
+    let text = std::fs::read_to_string(&memos[0]).unwrap();
+    let digest = &samples
+        .images
+        .iter()
+        .find(|i| i.tags.iter().any(|t| t == "3.19"))
+        .unwrap()
+        .manifest_digest;
+    let bogus = format!("sha256:{}", "0".repeat(64));
+    assert!(text.contains(digest.as_str()), "{text}");
+    std::fs::write(&memos[0], text.replace(digest.as_str(), &bogus)).unwrap();
+    let corrected = crawl(&addr, &flags, &home, work.path(), "corrected");
+    assert!(
+        corrected.output == first.output,
+        "nothing lost to a wrong memory"
+    );
+    assert_eq!(
+        corrected.requests("manifest_head"),
+        second.requests("manifest_head") + immutable,
+        "both tags pointing at the bogus digest are rechecked"
+    );
+    let text = std::fs::read_to_string(&memos[0]).unwrap();
+    assert!(!text.contains(&bogus), "the memory is corrected: {text}");
+}
