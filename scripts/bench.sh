@@ -20,6 +20,8 @@
 #      `--registry-endpoint docker.io=<registry proxy> --hub-api http://<hub proxy>`,
 #      fresh --cache-dir, no credentials from the environment or auth files
 #   6. the same, warm cache (same dir)
+# and, after run 2, a warm run with `--immutable-tags '*'` twice (the first records the
+# tags' digests, the second, reported as `imm`, uses them: tag lists only, no HEAD).
 # Prints wall time, requests by kind (nuccrawl's --report and each proxy's own count),
 # peak RSS, the floor (minimum requests × delay / concurrency) and the target ratios; for
 # runs 5-6 also which path resolved the tags (the Hub tags endpoint, or tags/list and a
@@ -119,6 +121,10 @@ run cold "$PROXY/**" -o "$STATE/cold.json" --cache-dir "$STATE/cache"
 echo "bench: nuccrawl, warm cache…" >&2
 run warm "$PROXY/**" -o "$STATE/warm.json" --cache-dir "$STATE/cache"
 cmp -s "$STATE/cold.json" "$STATE/warm.json" || { echo "bench: warm output differs!" >&2; exit 1; }
+echo "bench: nuccrawl, warm cache, every tag declared immutable (recording, then using)…" >&2
+run immrec "$PROXY/**" -o "$STATE/immrec.json" --cache-dir "$STATE/cache" --immutable-tags '*'
+run imm "$PROXY/**" -o "$STATE/imm.json" --cache-dir "$STATE/cache" --immutable-tags '*'
+cmp -s "$STATE/cold.json" "$STATE/imm.json" || { echo "bench: immutable-tags output differs!" >&2; exit 1; }
 echo "bench: nuccrawl --no-bodies --no-cache, for peak RSS…" >&2
 run lean "$PROXY/**" -o "$STATE/lean.json" --no-bodies --no-cache
 
@@ -184,7 +190,7 @@ print(f"\n== nuccrawl benchmark: {bulk['tags']} tags in {bulk['repos']} reposito
       f"{delay} ms per request, concurrency {conc}")
 print(f"minimum requests: {minimum} (warm: {warm_min}); floor {floor:.2f} s (warm floor {warm_floor:.2f} s)")
 res = {}
-for name in ("cold", "warm", "lean"):
+for name in ("cold", "warm", "imm", "lean"):
     secs, kb = (state / f"{name}.time").read_text().split()
     res[name] = (float(secs), int(kb) / 1024)
     rep = load(f"{name}.report.json")
@@ -196,6 +202,8 @@ cold_t, warm_t, lean_rss = res["cold"][0], res["warm"][0], res["lean"][1]
 cold_total = diff("cold").get("total", 0)
 print(f"cold / floor        {cold_t / floor:6.2f}x   (target <= 1.5)")
 print(f"cold / warm         {cold_t / warm_t:6.2f}x   (target >= 3; warm floor allows at most {floor / warm_floor:.2f}x)")
+print(f"cold / imm          {cold_t / res['imm'][0]:6.2f}x   (warm with --immutable-tags '*': the user vouches "
+      f"that tags never move, so no HEAD; opt-in, not the default)")
 print(f"requests / minimum  {cold_total / minimum:6.3f}    (target <= 1.05; proxy count {cold_total})")
 print(f"peak RSS, --no-bodies, {bulk['images']} images: {lean_rss:.1f} MiB (target < 100 MiB at 10,000 images)")
 if baseline:

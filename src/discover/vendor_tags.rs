@@ -73,10 +73,7 @@ impl<'a> VendorTags<'a> {
 
     /// The tags of `repo` with their digests, or `None` when the registry must list them.
     pub async fn tags(&self, repo: &str) -> Option<Vec<TagDigest>> {
-        let _turn = match self.proven.load(Ordering::Acquire) {
-            true => None,
-            false => Some(self.probe.lock().await),
-        };
+        let _turn = self.take_turn().await;
         if self.failures.load(Ordering::Relaxed) >= FAILURES_BEFORE_GIVING_UP {
             return None;
         }
@@ -106,6 +103,16 @@ impl<'a> VendorTags<'a> {
                 None
             }
         }
+    }
+
+    /// Until the API has answered once, a guard that lets one repository ask at a time;
+    /// callers that waited while it was proven go on together.
+    async fn take_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        if self.proven.load(Ordering::Acquire) {
+            return None;
+        }
+        let turn = self.probe.lock().await;
+        (!self.proven.load(Ordering::Acquire)).then_some(turn)
     }
 
     /// The client, or `None` (logged) when there can be none.
