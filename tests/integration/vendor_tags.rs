@@ -79,34 +79,40 @@ fn samples_with_tags() -> (LocalRegistry, BTreeMap<String, Vec<(String, String)>
     (registry, tags)
 }
 
-#[test]
-fn docker_hub_tags_and_digests_come_from_the_hub_api_without_a_head_per_tag() {
-    let (registry, real) = samples_with_tags();
-    // One old tag that Hub lists without a digest, one digest Hub has wrong (stale).
-    let (undigested, stale) = (("debian", 0), ("multi", 0));
-    let hub_repos: Vec<HubRepo> = real
+/// A fake Docker Hub listing namespace `samples` with `real`'s repositories and tags;
+/// `digest_of(repo, index, real digest)` says what Hub gives as each tag's digest.
+fn fake_hub<'a>(
+    real: &'a BTreeMap<String, Vec<(String, String)>>,
+    digest_of: impl Fn(&str, usize, &'a str) -> Option<&'a str>,
+) -> FakeDockerHub {
+    let repos: Vec<HubRepo> = real
         .iter()
         .map(|(name, tags)| {
             let tags = tags
                 .iter()
                 .enumerate()
-                .map(|(i, (tag, digest))| {
-                    let digest = match (name.as_str(), i) {
-                        k if k == undigested => None,
-                        k if k == stale => Some(STALE),
-                        _ => Some(digest.as_str()),
-                    };
-                    HubTag::new(tag, digest)
-                })
+                .map(|(i, (tag, digest))| HubTag::new(tag, digest_of(name, i, digest)))
                 .collect();
             HubRepo::public(name).with_tags(tags)
         })
         .collect();
-    let hub = FakeDockerHub::start(
-        BTreeMap::from([("samples".to_string(), hub_repos)]),
+    FakeDockerHub::start(
+        BTreeMap::from([("samples".to_string(), repos)]),
         Credentials::new("alice", "dckr_pat_unused"),
     )
-    .expect("fake hub starts");
+    .expect("fake hub starts")
+}
+
+#[test]
+fn docker_hub_tags_and_digests_come_from_the_hub_api_without_a_head_per_tag() {
+    let (registry, real) = samples_with_tags();
+    // One old tag that Hub lists without a digest, one digest Hub has wrong (stale).
+    let (undigested, stale) = (("debian", 0), ("multi", 0));
+    let hub = fake_hub(&real, |name, i, digest| match (name, i) {
+        k if k == undigested => None,
+        k if k == stale => Some(STALE),
+        _ => Some(digest),
+    });
     let work = tempfile::tempdir().unwrap();
     let cache = work.path().join("cache");
     let endpoint = format!("docker.io={}", registry.addr());
@@ -168,21 +174,7 @@ fn docker_hub_tags_and_digests_come_from_the_hub_api_without_a_head_per_tag() {
 #[test]
 fn a_failing_hub_tag_api_falls_back_to_the_registry_and_is_given_up_after_three_failures() {
     let (registry, real) = samples_with_tags();
-    let hub_repos: Vec<HubRepo> = real
-        .iter()
-        .map(|(name, tags)| {
-            let tags = tags
-                .iter()
-                .map(|(tag, digest)| HubTag::new(tag, Some(digest)))
-                .collect();
-            HubRepo::public(name).with_tags(tags)
-        })
-        .collect();
-    let hub = FakeDockerHub::start(
-        BTreeMap::from([("samples".to_string(), hub_repos)]),
-        Credentials::new("alice", "dckr_pat_unused"),
-    )
-    .expect("fake hub starts");
+    let hub = fake_hub(&real, |_, _, digest| Some(digest));
     hub.fail_tags(HubFault::Status(503), usize::MAX);
     let work = tempfile::tempdir().unwrap();
     let endpoint = format!("docker.io={}", registry.addr());
