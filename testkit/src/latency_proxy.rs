@@ -16,8 +16,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context as _};
 
-/// Longest request head accepted: registry clients send a few hundred bytes of headers.
-const HEAD_CAP: usize = 64 * 1024;
+use crate::request_head::read_head;
 
 /// First byte of a TLS record carrying a handshake (a ClientHello, here).
 const TLS_HANDSHAKE: u8 = 0x16;
@@ -97,36 +96,6 @@ fn serve(client: TcpStream, upstream: &str, delay: Duration, counts: &Counts) ->
     Ok(())
 }
 
-/// The next request head and its body length; `None` when the client closed.
-fn read_head(reader: &mut impl BufRead) -> io::Result<Option<(Vec<u8>, u64)>> {
-    let mut head = Vec::new();
-    let mut body_len = 0;
-    loop {
-        let before = head.len();
-        if reader.read_until(b'\n', &mut head)? == 0 {
-            return Ok(None);
-        }
-        let line = &head[before..];
-        if line == b"\r\n" || line == b"\n" {
-            if before == 0 {
-                head.clear();
-                continue;
-            }
-            return Ok(Some((head, body_len)));
-        }
-        if head.len() > HEAD_CAP {
-            return Err(io::Error::other("request head too large"));
-        }
-        let text = String::from_utf8_lossy(line).to_ascii_lowercase();
-        if let Some(v) = text.strip_prefix("content-length:") {
-            body_len = v.trim().parse().map_err(io::Error::other)?;
-        }
-        if text.starts_with("transfer-encoding:") && text.contains("chunked") {
-            return Err(io::Error::other("chunked request bodies are not proxied"));
-        }
-    }
-}
-
 /// Counts a request by what it asks for.
 fn count(counts: &Counts, head: &[u8]) {
     let line = String::from_utf8_lossy(head.split(|b| *b == b'\n').next().unwrap_or_default())
@@ -182,22 +151,6 @@ pub fn parse_delay(ms: &str) -> anyhow::Result<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn heads_are_split_with_their_bodies() {
-        let raw = b"GET /v2/ HTTP/1.1\r\nHost: x\r\n\r\nPUT /a HTTP/1.1\r\nContent-Length: 3\r\n\r\nabcHEAD /b HTTP/1.1\r\n\r\n";
-        let mut r = BufReader::new(&raw[..]);
-        let (h, n) = read_head(&mut r).unwrap().unwrap();
-        assert!(h.starts_with(b"GET /v2/ ") && n == 0);
-        let (h, n) = read_head(&mut r).unwrap().unwrap();
-        assert!(h.starts_with(b"PUT /a ") && n == 3);
-        let mut body = [0; 3];
-        r.read_exact(&mut body).unwrap();
-        assert_eq!(&body, b"abc");
-        let (h, _) = read_head(&mut r).unwrap().unwrap();
-        assert!(h.starts_with(b"HEAD /b "));
-        assert!(read_head(&mut r).unwrap().is_none());
-    }
 
     #[test]
     fn kinds_follow_the_report_names() {

@@ -22,6 +22,7 @@ pub mod layout;
 pub mod push;
 pub mod query;
 pub mod registry;
+mod request_head;
 pub mod samples;
 pub mod shared;
 pub mod storage;

@@ -26,7 +26,7 @@ impl RegistryProxy {
     /// Starts forwarding to `upstream` (`127.0.0.1:PORT`), asking `gate` first.
     pub fn start<G>(upstream: &str, gate: G) -> anyhow::Result<Self>
     where
-        G: Fn(&RecordedRequest) -> Option<Reply> + Send + 'static,
+        G: Fn(&RecordedRequest) -> Option<Reply> + Send + Sync + 'static,
     {
         let upstream = upstream.to_string();
         let server =
