@@ -156,11 +156,13 @@ async fn crawl_targets(
     reporter: &dyn Reporter,
     outcome: &mut Outcome,
 ) {
+    let hub_tokens = discover::dockerhub::HubTokens::default();
     let context = discover::Context {
         options: &config.discovery,
         client: &config.client,
         keychain: &config.keychain,
         tally,
+        hub_tokens: &hub_tokens,
     };
     let mut jobs = Jobs::default();
     for target in &config.targets {

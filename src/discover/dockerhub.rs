@@ -7,6 +7,9 @@
 //! private repositories are listed too; the older `/v2/users/login` is deprecated by
 //! Docker. Without credentials only public repositories are listed.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT};
 use url::Url;
 
@@ -21,6 +24,34 @@ use crate::registry::redact::redact_url;
 pub const HUB_PAGE_SIZE: usize = 100;
 /// The name Docker Hub API requests are counted under.
 const HUB_API: &str = "hub_api";
+
+/// Docker Hub access tokens of this run by account, so discovery and the tag listing
+/// log in once between them. Kept in memory only.
+#[derive(Default)]
+pub struct HubTokens {
+    by_user: Mutex<HashMap<String, String>>,
+}
+
+impl HubTokens {
+    fn get(&self, username: &str) -> Option<String> {
+        self.lock().get(username).cloned()
+    }
+
+    fn put(&self, username: &str, token: &str) {
+        self.lock().insert(username.to_owned(), token.to_owned());
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
+        // A map of strings cannot be left half-written by a panic elsewhere.
+        self.by_user.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl std::fmt::Debug for HubTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HubTokens(..)")
+    }
+}
 
 /// One page of the namespace listing.
 #[derive(serde::Deserialize)]
@@ -73,7 +104,14 @@ pub(crate) async fn connect(
     let mut api = ApiClient::new(base, ctx.client, headers, (HUB_API, ctx.tally))?;
     match user_secret(ctx.keychain, registry.name()).await? {
         Some(secret) => {
-            let token = log_in(&api, base, &secret).await?;
+            let token = match ctx.hub_tokens.get(&secret.username) {
+                Some(token) => token,
+                None => {
+                    let token = log_in(&api, base, &secret).await?;
+                    ctx.hub_tokens.put(&secret.username, &token);
+                    token
+                }
+            };
             api.set_bearer(&token)?;
         }
         None => tracing::debug!("no Docker Hub credentials; using the API anonymously"),

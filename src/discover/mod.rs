@@ -94,6 +94,8 @@ pub struct Context<'a> {
     pub keychain: &'a Arc<Keychain>,
     /// Where vendor API requests are counted.
     pub tally: &'a ApiTally,
+    /// Docker Hub logins already made this run.
+    pub hub_tokens: &'a dockerhub::HubTokens,
 }
 
 /// The method for `registry`: the forced one, else by host.

@@ -3,8 +3,9 @@
 //! tags, where the registry's own API needs a tag-list page and then a HEAD per tag.
 //!
 //! The API is an optimisation, never a requirement: whenever it cannot answer (no GitHub
-//! token, a path Docker Hub cannot have, an error after retries) the caller asks the
-//! registry instead, and a tag listed without a digest is HEADed. After a few failures
+//! token, a path Docker Hub cannot have, an error after retries) or lists no tag at all
+//! (one tag-list request confirms that cheaply), the caller asks the registry instead,
+//! and a tag listed without a digest is HEADed. After a few failures
 //! on one registry the API is left alone for the rest of the run rather than costing a
 //! failed request per repository; and until the API has answered once, repositories ask
 //! it one at a time, so an API that is down sees a few requests, not one per repository
@@ -84,6 +85,14 @@ impl<'a> VendorTags<'a> {
             Method::Catalog => Ok(None),
         };
         match listed {
+            Ok(Some(tags)) if tags.is_empty() => {
+                self.proven.store(true, Ordering::Release);
+                tracing::debug!(
+                    repo,
+                    "the vendor API lists no tags; asking the registry to be sure"
+                );
+                None
+            }
             Ok(Some(tags)) => {
                 self.proven.store(true, Ordering::Release);
                 tracing::debug!(
