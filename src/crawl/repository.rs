@@ -280,25 +280,41 @@ async fn list_tags(
         };
         return Ok(tags.iter().map(named).collect());
     }
-    let from_vendor = match vendor {
-        Some(vendor) => vendor.tags(&job.repo).await,
-        None => None,
+    // The registry says which tags exist; the vendor API, asked at the same time, only
+    // says where they point. A tag the API has not seen yet is HEADed, and one it still
+    // lists after its deletion is dropped.
+    let from_vendor = async {
+        match vendor {
+            Some(vendor) => vendor.tags(&job.repo).await,
+            None => None,
+        }
     };
-    let listed: BTreeMap<String, Option<Digest>> = match from_vendor {
-        Some(tags) => tags.into_iter().rev().map(|t| (t.tag, t.digest)).collect(),
-        None => match client.tags(&job.repo).await {
-            Ok(tags) => tags.into_iter().map(|t| (t, None)).collect(),
-            // Distribution answers NAME_UNKNOWN for a repository holding only untagged
-            // manifests, though its catalog lists it.
-            Err(RegistryError::NotFound { .. }) if job.listed => {
-                debug!(repo = %job.repo, "listed repository has no tag list: no tags");
-                BTreeMap::new()
-            }
-            Err(e) => {
-                return Err(format!("{}: listing tags: {}", e.kind(), reason::chain(&e)));
-            }
-        },
+    let (from_vendor, from_registry) = tokio::join!(from_vendor, client.tags(&job.repo));
+    let existing = match from_registry {
+        Ok(tags) => tags,
+        // Distribution answers NAME_UNKNOWN for a repository holding only untagged
+        // manifests, though its catalog lists it.
+        Err(RegistryError::NotFound { .. }) if job.listed => {
+            debug!(repo = %job.repo, "listed repository has no tag list: no tags");
+            Vec::new()
+        }
+        Err(e) => {
+            return Err(format!("{}: listing tags: {}", e.kind(), reason::chain(&e)));
+        }
     };
+    let mut pointed: HashMap<String, Digest> = HashMap::new();
+    for TagDigest { tag, digest } in from_vendor.into_iter().flatten() {
+        if let Some(digest) = digest {
+            pointed.entry(tag).or_insert(digest);
+        }
+    }
+    let listed: BTreeMap<String, Option<Digest>> = existing
+        .into_iter()
+        .map(|tag| {
+            let digest = pointed.get(&tag).cloned();
+            (tag, digest)
+        })
+        .collect();
     let mut kept = Vec::with_capacity(listed.len());
     // `--tags`/`--exclude-tags` first: a tag the user left out is neither counted as
     // skipped nor reported as breaking the Nucleus rules.

@@ -1,6 +1,7 @@
 //! A repository's tags with their digests, read from the registry's vendor API where it
 //! has one (Docker Hub's tag listing, GitHub's package versions): one request per 100
-//! tags, where the registry's own API needs a tag-list page and then a HEAD per tag.
+//! tags, where the registry's own API needs a HEAD per tag. The crawl still reads the
+//! registry's tag list, which decides which tags exist; this only says where they point.
 //!
 //! The API is an optimisation, never a requirement: whenever it cannot answer (no GitHub
 //! token, a path Docker Hub cannot have, an error after retries) or lists no tag at all
