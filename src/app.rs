@@ -33,7 +33,7 @@ pub const EXIT_TERMINATED: u8 = 143;
 /// lets the atomic write finish rather than leave a temporary file behind.
 pub async fn crawl(config: &Config, printer: &Printer) -> anyhow::Result<u8> {
     let reporter = progress::reporter(!config.quiet && config.verbose == 0);
-    let outcome = tokio::select! {
+    let mut outcome = tokio::select! {
         outcome = crawl::run(config, reporter.as_ref()) => outcome,
         signal = interrupted() => {
             reporter.finish();
@@ -41,42 +41,83 @@ pub async fn crawl(config: &Config, printer: &Printer) -> anyhow::Result<u8> {
             return Ok(signal.exit_code());
         }
     };
-    if let Some(path) = &config.report {
-        write_report(path, &outcome.summary)?;
-    }
     if let Some(reason) = &outcome.stopped {
         printer.notice(&format!("stopped early: {reason}"));
     }
     if config.fail_fast && !outcome.summary.failures.is_empty() {
+        write_report_if_asked(config, &outcome.summary)?;
         printer.summary(&outcome.summary, None);
         printer.notice("--fail-fast: no output written; the previous file is untouched");
         return Ok(EXIT_PARTIAL);
     }
     if outcome.nothing_done() {
+        write_report_if_asked(config, &outcome.summary)?;
         printer.summary(&outcome.summary, None);
         printer
             .notice("nothing could be crawled; no output written, the previous file is untouched");
         return Ok(EXIT_FATAL);
     }
-    let file = AssetFile::new(outcome.assets);
-    let written_to = match &config.output {
-        Some(path) => {
-            output::write_atomically(path, &file, config.format)
-                .with_context(|| format!("writing {}", path.display()))?;
-            Some(path.display().to_string())
-        }
-        None => {
-            let stdout = std::io::stdout().lock();
-            output::encode(&file, config.format, stdout).context("writing to stdout")?;
-            None
-        }
-    };
+    let file = AssetFile::new(std::mem::take(&mut outcome.assets));
+    let written = write_assets(config, &file);
+    if let Err(e) = &written {
+        outcome.summary.output_error = Some(format!("{e:#}"));
+    }
+    write_report_if_asked(config, &outcome.summary)?;
+    let written_to = written?;
     printer.summary(&outcome.summary, written_to.as_deref());
     Ok(if outcome.summary.failures.is_empty() {
         EXIT_OK
     } else {
         EXIT_PARTIAL
     })
+}
+
+/// Writes the asset file (or standard output); the path written, if a file. A reader of
+/// standard output that stops early (`| head`) is not an error: it has what it wanted.
+fn write_assets(config: &Config, file: &AssetFile) -> anyhow::Result<Option<String>> {
+    match &config.output {
+        Some(path) => {
+            output::write_atomically(path, file, config.format)
+                .with_context(|| format!("writing {}", path.display()))?;
+            Ok(Some(path.display().to_string()))
+        }
+        None => {
+            let stdout = std::io::stdout().lock();
+            match output::encode(file, config.format, stdout) {
+                Err(e) if is_broken_pipe(&e) => Ok(None),
+                other => other.map(|()| None).context("writing to stdout"),
+            }
+        }
+    }
+}
+
+/// Whether an error comes from writing to a pipe whose reader has gone.
+fn is_broken_pipe(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(e) = cause {
+        let io_kind = e
+            .downcast_ref::<std::io::Error>()
+            .map(std::io::Error::kind)
+            .or_else(|| {
+                e.downcast_ref::<serde_json::Error>()
+                    .and_then(|j| j.io_error_kind())
+            });
+        if io_kind == Some(std::io::ErrorKind::BrokenPipe) {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
+}
+
+fn write_report_if_asked(
+    config: &Config,
+    summary: &crate::crawl::summary::Summary,
+) -> anyhow::Result<()> {
+    match &config.report {
+        Some(path) => write_report(path, summary),
+        None => Ok(()),
+    }
 }
 
 /// Writes the run summary as JSON, by the same rules as the asset file.

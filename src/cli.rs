@@ -330,7 +330,8 @@ pub struct CacheArgs {
     /// from the cache instead of a HEAD. The tag list is still read (deleted tags drop
     /// out), new tags are still HEADed, and a remembered digest the registry no longer
     /// serves is rechecked. A matching tag moved after all keeps its old digest in the
-    /// inventory until the cache is cleared: name only tags that cannot move.
+    /// inventory until a run without this flag resolves it (which corrects the cache):
+    /// name only tags that cannot move.
     #[arg(
         long = "immutable-tags",
         value_name = "GLOB",

@@ -130,8 +130,13 @@ impl Config {
         let targets = cli
             .targets
             .iter()
-            .map(|t| t.parse().map(|t| endpoints.apply_to_target(t)))
+            .map(|t| t.parse())
             .collect::<Result<Vec<Target>, _>>()?;
+        endpoints.check_used(&targets)?;
+        let targets: Vec<Target> = targets
+            .into_iter()
+            .map(|t| endpoints.apply_to_target(t))
+            .collect();
         let output = output_path(cli.output.output.as_ref());
         let format = resolve_format(output.as_ref(), cli.output.format)?;
         let platforms = cli

@@ -28,6 +28,17 @@ pub enum EndpointError {
     /// The same registry was given two endpoints.
     #[error("--registry-endpoint names `{0}` twice")]
     Duplicate(String),
+    /// NAME is not the registry of any target: a typo would otherwise send the crawl to
+    /// the real registry.
+    #[error(
+        "--registry-endpoint names `{name}`, but no target is on that registry (targets are on {targets})"
+    )]
+    Unused {
+        /// The endpoint's registry name.
+        name: String,
+        /// The targets' registries.
+        targets: String,
+    },
 }
 
 /// Registry name (as written in output) → the `host[:port]` to contact instead.
@@ -70,6 +81,19 @@ impl Endpoints {
         }
     }
 
+    /// Refuses an endpoint whose registry no target is on.
+    pub fn check_used(&self, targets: &[Target]) -> Result<(), EndpointError> {
+        let on: std::collections::BTreeSet<&str> =
+            targets.iter().map(|t| t.registry().name()).collect();
+        match self.by_name.keys().find(|name| !on.contains(name.as_str())) {
+            None => Ok(()),
+            Some(name) => Err(EndpointError::Unused {
+                name: name.clone(),
+                targets: on.into_iter().collect::<Vec<_>>().join(", "),
+            }),
+        }
+    }
+
     /// `target` with its registry redirected when an override names it.
     pub fn apply_to_target(&self, target: Target) -> Target {
         let registry = self.apply(target.registry());
@@ -80,6 +104,17 @@ impl Endpoints {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_endpoint_no_target_uses_is_refused() {
+        let e = Endpoints::parse(&["ghcr.oi=127.0.0.1:5000".into()]).unwrap();
+        let targets: Vec<Target> = vec!["ghcr.io/acme/app".parse().unwrap()];
+        let err = e.check_used(&targets).unwrap_err().to_string();
+        assert!(err.contains("`ghcr.oi`"), "{err}");
+        assert!(err.contains("ghcr.io"), "{err}");
+        let e = Endpoints::parse(&["ghcr.io=127.0.0.1:5000".into()]).unwrap();
+        assert!(e.check_used(&targets).is_ok());
+    }
 
     #[test]
     fn redirects_by_output_name() {

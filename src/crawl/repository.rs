@@ -64,11 +64,15 @@ pub async fn crawl(
     };
     reporter.tags_found(tags.len() as u64);
     let concurrency = config.client.max_concurrency;
-    let remembered = remembered_tags(cache, job, config);
-    let tags = tags.into_iter().map(|TagDigest { tag, digest }| TagDigest {
-        digest: digest.or_else(|| remembered.get(&tag).cloned()),
-        tag,
-    });
+    let memo = tag_memo(cache, job);
+    let usable = |tag: &str| config.is_immutable(tag).then(|| memo.get(tag).cloned())?;
+    let tags: Vec<TagDigest> = tags
+        .into_iter()
+        .map(|TagDigest { tag, digest }| TagDigest {
+            digest: digest.or_else(|| usable(&tag)),
+            tag,
+        })
+        .collect();
 
     let resolved: Vec<(String, bool, Result<Resolved, String>)> = stream::iter(tags)
         .map(|TagDigest { tag, digest }| async move {
@@ -136,7 +140,7 @@ pub async fn crawl(
         rules_out: &rules_out,
     };
     recheck::stale_roots(&walk, &mut graph, &mut roots, &from_api).await;
-    remember_tags(cache, job, config, &roots, &graph, remembered);
+    remember_tags(cache, job, config, &roots, &graph, memo);
     out.summary.filtered_by_platform += graph.filtered.len() as u64;
     for (digest, node) in &graph.nodes {
         match node {
@@ -221,18 +225,18 @@ pub fn unfinished(job: &RepoJob, reason: &str) -> RepoResult {
     out
 }
 
-/// The digests remembered for this repository's immutable tags (`--immutable-tags`).
-fn remembered_tags(cache: &Cache, job: &RepoJob, config: &Config) -> BTreeMap<String, Digest> {
-    if config.immutable_tags.is_none() {
-        return BTreeMap::new();
+/// The digests remembered for this repository's immutable tags (`--immutable-tags`);
+/// read whenever there is a cache, so a run without the flag can correct them too.
+fn tag_memo(cache: &Cache, job: &RepoJob) -> BTreeMap<String, Digest> {
+    match cache.root() {
+        Some(_) => cache.immutable_tags(job.registry.name(), &job.repo),
+        None => BTreeMap::new(),
     }
-    let mut remembered = cache.immutable_tags(job.registry.name(), &job.repo);
-    remembered.retain(|tag, _| config.is_immutable(tag));
-    remembered
 }
 
-/// Remembers the digests of the immutable tags resolved this run, when they changed;
-/// a tag whose manifest could not be read is not remembered.
+/// Remembers the digests of the immutable tags resolved this run, and corrects any
+/// remembered tag this run saw elsewhere (with or without the flag); a tag whose manifest
+/// could not be read is left as it was.
 fn remember_tags(
     cache: &Cache,
     job: &RepoJob,
@@ -241,7 +245,7 @@ fn remember_tags(
     graph: &graph::Graph,
     before: BTreeMap<String, Digest>,
 ) {
-    if config.immutable_tags.is_none() {
+    if config.immutable_tags.is_none() && before.is_empty() {
         return;
     }
     let mut now = before.clone();
@@ -249,8 +253,10 @@ fn remember_tags(
         if matches!(graph.nodes.get(digest), Some(Node::Failed(_)) | None) {
             continue;
         }
-        for tag in tags.iter().filter(|t| config.is_immutable(t)) {
-            now.insert(tag.clone(), digest.clone());
+        for tag in tags {
+            if config.is_immutable(tag) || before.contains_key(tag) {
+                now.insert(tag.clone(), digest.clone());
+            }
         }
     }
     if now != before {

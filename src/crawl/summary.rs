@@ -56,6 +56,8 @@ pub struct Summary {
     /// Why the run stopped before finishing (`--timeout`, `--fail-fast`, a spent rate
     /// limit), if it did.
     pub stopped: Option<String>,
+    /// Why the asset file could not be written, if it could not (the run then exits 1).
+    pub output_error: Option<String>,
     /// Wall-clock duration of the crawl, in seconds.
     pub elapsed_seconds: f64,
 }

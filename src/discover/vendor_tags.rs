@@ -21,7 +21,10 @@ use tokio::sync::OnceCell;
 
 use super::api::ApiClient;
 use super::github_versions::OwnerKind;
-use super::{choose, dockerhub, github, github_versions, hub_tags, Context, DiscoverError, Method};
+use super::{
+    choose, dockerhub, github, github_versions, hub_tags, Context, DiscoverError, Method,
+    DEFAULT_GITHUB_API, DEFAULT_HUB_API,
+};
 use crate::image::Digest;
 use crate::reference::Registry;
 
@@ -61,7 +64,18 @@ impl<'a> VendorTags<'a> {
             return None;
         }
         let method = choose(registry, ctx.options.method);
-        matches!(method, Method::DockerHub | Method::Github).then(|| VendorTags {
+        let base = match method {
+            Method::DockerHub => &ctx.options.hub_api,
+            Method::Github => &ctx.options.github_api,
+            Method::Catalog => return None,
+        };
+        if is_mirrored(registry) && is_public_default(base) {
+            // A mirror or an air-gapped copy: the public API describes the original, which
+            // the user chose not to contact; `--hub-api`/`--github-api` opt back in.
+            tracing::debug!(registry = %registry, "registry endpoint set and API left at its default; a HEAD per tag");
+            return None;
+        }
+        Some(VendorTags {
             registry: registry.clone(),
             method,
             ctx,
@@ -73,7 +87,7 @@ impl<'a> VendorTags<'a> {
         })
     }
 
-    /// The tags of `repo` with their digests, or `None` when the registry must list them.
+    /// The tags of `repo` with their digests, or `None` when the registry must be asked.
     pub async fn tags(&self, repo: &str) -> Option<Vec<TagDigest>> {
         let _turn = self.take_turn().await;
         if self.failures.load(Ordering::Relaxed) >= FAILURES_BEFORE_GIVING_UP {
@@ -191,5 +205,62 @@ impl<'a> VendorTags<'a> {
     fn lock_owners(&self) -> std::sync::MutexGuard<'_, HashMap<String, OwnerKind>> {
         // The map is only a memo: a panic elsewhere cannot leave it wrong.
         self.owners.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Whether `--registry-endpoint` sends this registry's traffic elsewhere.
+fn is_mirrored(registry: &Registry) -> bool {
+    Registry::parse(registry.name()).is_ok_and(|usual| usual.api_host() != registry.api_host())
+}
+
+/// Whether `base` is the public API nuccrawl uses when not told otherwise.
+fn is_public_default(base: &url::Url) -> bool {
+    [DEFAULT_HUB_API, DEFAULT_GITHUB_API]
+        .iter()
+        .any(|d| url::Url::parse(d).is_ok_and(|d| &d == base))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mirrored_registry_leaves_the_public_api_alone_unless_told() {
+        let hub = Registry::parse("docker.io").unwrap();
+        let mirror = hub.with_api_host("127.0.0.1:5000").unwrap();
+        assert!(!is_mirrored(&hub));
+        assert!(is_mirrored(&mirror));
+        assert!(is_public_default(
+            &url::Url::parse("https://hub.docker.com").unwrap()
+        ));
+        assert!(is_public_default(
+            &url::Url::parse("https://api.github.com/").unwrap()
+        ));
+        assert!(!is_public_default(
+            &url::Url::parse("http://127.0.0.1:9").unwrap()
+        ));
+
+        let keychain = std::sync::Arc::new(crate::credentials::Keychain::anonymous());
+        let (client, tally, tokens) = Default::default();
+        let defaults = super::super::DiscoveryOptions::default();
+        let ctx = |options| Context {
+            options,
+            client: &client,
+            keychain: &keychain,
+            tally: &tally,
+            hub_tokens: &tokens,
+        };
+        assert!(VendorTags::for_registry(&hub, ctx(&defaults)).is_some());
+        assert!(VendorTags::for_registry(&mirror, ctx(&defaults)).is_none());
+        let told = super::super::DiscoveryOptions {
+            hub_api: url::Url::parse("http://127.0.0.1:9").unwrap(),
+            ..defaults.clone()
+        };
+        assert!(VendorTags::for_registry(&mirror, ctx(&told)).is_some());
+        let off = super::super::DiscoveryOptions {
+            vendor_tags: false,
+            ..defaults.clone()
+        };
+        assert!(VendorTags::for_registry(&hub, ctx(&off)).is_none());
     }
 }

@@ -5,7 +5,7 @@
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
-use nuccrawl_testkit::{load_samples, LocalRegistry, Samples};
+use nuccrawl_testkit::{load_samples, registry_tag_digests, LocalRegistry, Samples};
 use serde_json::Value;
 
 use crate::support::{nuccrawl_with_env, read_report, Run};
@@ -224,4 +224,22 @@ fn immutable_tags_are_resolved_once_and_a_wrong_memory_is_corrected() {
     );
     let text = std::fs::read_to_string(&memos[0]).unwrap();
     assert!(!text.contains(&bogus), "the memory is corrected: {text}");
+
+    // A declared tag that moved after all (here: onto the signature's manifest) is
+    // corrected by the next run that resolves it, with or without the flag.
+    let signature = registry_tag_digests(&addr, "samples/alpine")
+        .unwrap()
+        .into_iter()
+        .find(|(tag, _)| tag.ends_with(".sig"))
+        .expect("alpine has a signature tag")
+        .1;
+    std::fs::write(&memos[0], text.replace(digest.as_str(), &signature)).unwrap();
+    let plain = crawl(&addr, &plain, &home, work.path(), "plain");
+    assert!(plain.output == first.output);
+    let text = std::fs::read_to_string(&memos[0]).unwrap();
+    assert!(
+        !text.contains(&signature),
+        "a plain run corrects it: {text}"
+    );
+    assert!(text.contains(digest.as_str()), "{text}");
 }

@@ -208,3 +208,47 @@ fn dash_report_is_refused_before_any_request() {
     );
     assert_eq!(std::fs::read_dir(cwd.path()).unwrap().count(), 0);
 }
+
+#[test]
+fn a_failed_output_write_is_in_the_report_and_a_closed_pipe_is_not_an_error() {
+    let registry = LocalRegistry::start().expect("registry starts");
+    load_samples(&registry.addr()).expect("samples load");
+    let target = format!("{}/samples/alpine", registry.addr());
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.json");
+    std::os::unix::fs::symlink(dir.path().join("missing/out.json"), &out).unwrap();
+    let report = dir.path().join("report.json");
+    let run = nuccrawl_in(
+        dir.path(),
+        &[
+            &target,
+            "-q",
+            "-o",
+            out.to_str().unwrap(),
+            "--report",
+            report.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let error = written["output_error"].as_str().unwrap_or_default();
+    assert!(error.contains("out.json"), "{written}");
+
+    // A reader that leaves before the end (`| head -c0`): the run still succeeds.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_nuccrawl"))
+        .args([target.as_str(), "-q", "--no-cache"])
+        .env("HOME", dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let done = child.wait_with_output().unwrap();
+    assert_eq!(
+        done.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+}
