@@ -95,12 +95,11 @@ impl Printer {
 
     /// A fatal error with its cause chain, printed once.
     pub fn error(&self, error: &anyhow::Error) {
-        let mut err = std::io::stderr().lock();
-        let _ = write!(err, "nuccrawl: error: {error}");
-        for cause in error.chain().skip(1) {
-            let _ = write!(err, ": {cause}");
-        }
-        let _ = writeln!(err);
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "nuccrawl: error: {}",
+            error_line(error)
+        );
     }
 
     /// A one-line notice (e.g. interruption).
@@ -109,7 +108,42 @@ impl Printer {
     }
 }
 
+/// An error and its causes on one line, each said once: an error that already quotes its
+/// cause in its own message does not get it appended again.
+fn error_line(error: &anyhow::Error) -> String {
+    let mut line = error.to_string();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        if !line.contains(&cause) {
+            line.push_str(": ");
+            line.push_str(&cause);
+        }
+    }
+    line
+}
+
 /// `1 image`, `2 images`.
 fn count(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cause_already_quoted_is_not_repeated() {
+        let error: anyhow::Error = "127.0.0.1:5/Bad/x"
+            .parse::<crate::reference::Target>()
+            .map(|_| ())
+            .map_err(crate::config::ConfigError::from)
+            .unwrap_err()
+            .into();
+        let line = error_line(&error);
+        assert_eq!(line.matches("`127.0.0.1:5/Bad/x`").count(), 1, "{line}");
+        assert!(line.starts_with("bad target: "), "{line}");
+
+        let wrapped = anyhow::anyhow!("inner problem").context("outer");
+        assert_eq!(error_line(&wrapped), "outer: inner problem");
+    }
 }
