@@ -11,7 +11,7 @@
 //! [`RegistryError::RateLimited`] and [`RateLimits::exhausted`] resolves, so the crawl
 //! can end cleanly.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -60,6 +60,9 @@ pub(crate) struct RateLimits {
     /// Signalled whenever a reservation is released or a count changes.
     changed: Notify,
     exhausted: watch::Sender<Option<String>>,
+    /// The windows already announced as waited for, per host: every request waiting
+    /// for one window is one wait, said once.
+    announced: Mutex<HashSet<(String, Duration)>>,
 }
 
 /// A request's claim on its host's budget: hand it the first answer's headers with
@@ -105,6 +108,7 @@ impl RateLimits {
             names: Mutex::default(),
             changed: Notify::new(),
             exhausted: watch::channel(None).0,
+            announced: Mutex::default(),
         }
     }
 
@@ -156,11 +160,18 @@ impl RateLimits {
             if self.mode == OnRateLimit::Stop || wait > self.max_wait {
                 return Err(self.stop(&host, limit, wait));
             }
-            tracing::warn!(
-                host = self.display(&host),
-                wait_s = wait.as_secs(),
-                "rate limit spent; waiting for the window to reset"
-            );
+            let first = self
+                .announced
+                .lock()
+                .unwrap()
+                .insert((host.clone(), resets_at));
+            if first {
+                tracing::warn!(
+                    host = self.display(&host),
+                    wait_s = wait.as_secs(),
+                    "rate limit spent; waiting for the window to reset"
+                );
+            }
             tokio::time::sleep_until(until).await;
             self.update(&host, |b| b.window_reset(resets_at));
         }
