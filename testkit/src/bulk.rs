@@ -5,7 +5,6 @@
 //! [`BulkStats`] says what a full crawl must fetch at least, so a benchmark can compare
 //! the requests made with the minimum.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use anyhow::Context as _;
@@ -13,6 +12,7 @@ use anyhow::Context as _;
 use crate::images::{
     gzip_tar, media, Blob, BuiltManifest, ConfigBuilder, IndexBuilder, IndexEntry, ManifestBuilder,
 };
+use crate::parallel::each_index;
 use crate::push::{push_blob, push_index, push_manifest};
 
 /// Tags pointing at each image: nightly builds typically carry a version, a minor, a
@@ -47,26 +47,10 @@ pub fn load_bulk(
     tags_per_image: usize,
 ) -> anyhow::Result<BulkStats> {
     let per_image = tags_per_image.max(1);
-    let next = AtomicUsize::new(0);
     let total = Mutex::new(BulkStats::default());
-    std::thread::scope(|scope| -> anyhow::Result<()> {
-        let workers: Vec<_> = (0..PUSH_THREADS.min(repos.max(1)))
-            .map(|_| {
-                scope.spawn(|| -> anyhow::Result<()> {
-                    loop {
-                        let r = next.fetch_add(1, Ordering::Relaxed);
-                        if r >= repos {
-                            return Ok(());
-                        }
-                        let stats = push_repo(addr, r, tags_per_repo, per_image)?;
-                        add(&mut total.lock().expect("not poisoned"), stats);
-                    }
-                })
-            })
-            .collect();
-        for w in workers {
-            w.join().expect("pusher thread")?;
-        }
+    each_index(repos, PUSH_THREADS, |r| {
+        let stats = push_repo(addr, r, tags_per_repo, per_image)?;
+        add(&mut total.lock().expect("not poisoned"), stats);
         Ok(())
     })?;
     Ok(total.into_inner().expect("not poisoned"))

@@ -5,13 +5,13 @@
 //! [`FakeDockerHub`]: crate::fakes::FakeDockerHub
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use anyhow::Context as _;
 
 use crate::bulk::{repo_name, BULK_NAMESPACE};
 use crate::fakes::{HubRepo, HubTag};
+use crate::parallel::each_index;
 use crate::tag_digests::registry_tag_digests;
 
 /// Reading threads: each tag costs one local `HEAD`, so a few threads keep a
@@ -26,26 +26,10 @@ pub fn bulk_hub_namespaces(
     addr: &str,
     repos: usize,
 ) -> anyhow::Result<BTreeMap<String, Vec<HubRepo>>> {
-    let next = AtomicUsize::new(0);
     let read = Mutex::new(BTreeMap::new());
-    std::thread::scope(|scope| -> anyhow::Result<()> {
-        let workers: Vec<_> = (0..READ_THREADS.min(repos.max(1)))
-            .map(|_| {
-                scope.spawn(|| -> anyhow::Result<()> {
-                    loop {
-                        let r = next.fetch_add(1, Ordering::Relaxed);
-                        if r >= repos {
-                            return Ok(());
-                        }
-                        let repo = hub_repo(addr, r)?;
-                        read.lock().expect("not poisoned").insert(r, repo);
-                    }
-                })
-            })
-            .collect();
-        for w in workers {
-            w.join().expect("reader thread")?;
-        }
+    each_index(repos, READ_THREADS, |r| {
+        let repo = hub_repo(addr, r)?;
+        read.lock().expect("not poisoned").insert(r, repo);
         Ok(())
     })?;
     let repos = read

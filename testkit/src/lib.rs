@@ -19,6 +19,7 @@ pub mod hostile;
 pub mod images;
 pub mod latency_proxy;
 pub mod layout;
+mod parallel;
 pub mod push;
 pub mod query;
 pub mod registry;

@@ -22,6 +22,8 @@ mod ghcr;
 mod github;
 mod proxy;
 mod server;
+#[cfg(test)]
+mod test_get;
 
 pub use content::push_small_image;
 pub use dockerhub::{FakeDockerHub, HubFault, HubRepo, HubTag, FAKE_HUB_TOKEN};

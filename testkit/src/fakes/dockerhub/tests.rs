@@ -3,33 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::*;
-use crate::client::agent;
-
-/// An answer: status, `Retry-After`, JSON body (null when not JSON).
-struct Answer {
-    status: u16,
-    retry_after: Option<String>,
-    body: serde_json::Value,
-}
-
-fn get(url: &str, token: Option<&str>) -> Answer {
-    let mut req = agent().get(url);
-    if let Some(t) = token {
-        req = req.header("Authorization", format!("Bearer {t}"));
-    }
-    let mut resp = req.call().expect("the fake answers");
-    let retry_after = resp
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let body = resp.body_mut().read_to_vec().expect("a body");
-    Answer {
-        status: resp.status().as_u16(),
-        retry_after,
-        body: serde_json::from_slice(&body).unwrap_or_default(),
-    }
-}
+use crate::fakes::test_get::get;
 
 fn digest(n: usize) -> String {
     crate::sha256_digest(format!("manifest {n}").as_bytes())
@@ -170,7 +144,7 @@ fn armed_faults_answer_the_tags_endpoint_then_stop() {
     );
     let limited = get(&url, None);
     assert_eq!(limited.status, 429);
-    assert_eq!(limited.retry_after.as_deref(), Some("7"));
+    assert_eq!(limited.header("retry-after").as_deref(), Some("7"));
     assert_eq!(get(&url, None).status, 200);
     hub.fail_tags(HubFault::Status(503), 5);
     hub.fail_tags(HubFault::Status(503), 0);

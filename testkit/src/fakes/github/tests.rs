@@ -3,35 +3,9 @@
 use std::collections::BTreeMap;
 
 use super::*;
-use crate::client::agent;
+use crate::fakes::test_get::get;
 
 const TOKEN: &str = "ghp_fake_token";
-
-/// An answer: status, `Link`, JSON body.
-struct Answer {
-    status: u16,
-    link: Option<String>,
-    body: serde_json::Value,
-}
-
-fn get(url: &str, token: Option<&str>) -> Answer {
-    let mut req = agent().get(url);
-    if let Some(t) = token {
-        req = req.header("Authorization", format!("Bearer {t}"));
-    }
-    let mut resp = req.call().expect("the fake answers");
-    let link = resp
-        .headers()
-        .get("link")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let body = resp.body_mut().read_to_vec().expect("a body");
-    Answer {
-        status: resp.status().as_u16(),
-        link,
-        body: serde_json::from_slice(&body).unwrap_or_default(),
-    }
-}
 
 fn digest(n: usize) -> String {
     crate::sha256_digest(format!("version {n}").as_bytes())
@@ -87,13 +61,13 @@ fn versions_page_by_thirty_with_next_and_last_links() {
     let first = get(&api_url(&gh), Some(TOKEN));
     assert_eq!(first.status, 200);
     assert_eq!(first.body.as_array().expect("an array").len(), 30);
-    let link = first.link.expect("a Link while more pages");
+    let link = first.header("link").expect("a Link while more pages");
     let next = rel(&link, "next").expect("next");
     assert_eq!(next, format!("{}?per_page=30&page=2", api_url(&gh)));
     assert_eq!(rel(&link, "last"), Some(next));
     let second = get(next, Some(TOKEN));
     assert_eq!(second.body.as_array().expect("an array").len(), 15);
-    assert!(second.link.is_none(), "no Link on the last page");
+    assert!(second.header("link").is_none(), "no Link on the last page");
     let all = get(&format!("{}?per_page=500", api_url(&gh)), Some(TOKEN));
     assert_eq!(
         all.body.as_array().expect("an array").len(),
@@ -142,7 +116,7 @@ fn a_page_cap_shortens_pages_and_links_stay_absolute() {
                 .map(|v| v["name"].clone()),
         );
         url = a
-            .link
+            .header("link")
             .as_deref()
             .and_then(|l| rel(l, "next"))
             .map(str::to_string);
