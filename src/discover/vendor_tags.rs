@@ -119,6 +119,8 @@ impl<'a> VendorTags<'a> {
             }
             Ok(None) => None,
             Err(e) if e.status() == Some(404) => {
+                // The API is up; it just does not know this one.
+                self.proven.store(true, Ordering::Release);
                 tracing::debug!(repo, error = %e, "the vendor API does not know this repository; asking the registry");
                 None
             }
