@@ -60,7 +60,7 @@ pub async fn crawl(config: &Config, printer: &Printer) -> anyhow::Result<u8> {
     let file = AssetFile::new(std::mem::take(&mut outcome.assets));
     let written = write_assets(config, &file);
     if let Err(e) = &written {
-        outcome.summary.output_error = Some(format!("{e:#}"));
+        outcome.summary.output_error = Some(crate::printer::error_line(e));
     }
     write_report_if_asked(config, &outcome.summary)?;
     let written_to = written?;

@@ -190,12 +190,17 @@ pub struct DiscoveryArgs {
     /// Point it at GitHub Enterprise Server as https://HOST/api/v3 (with --discovery
     /// github for its registry, containers.HOST). Needs a token with read:packages:
     /// GITHUB_TOKEN for ghcr.io; elsewhere the credentials for the registry host.
-    #[arg(long, value_name = "URL", default_value = "https://api.github.com")]
-    pub github_api: String,
+    /// [default: https://api.github.com, except for a registry redirected with
+    /// --registry-endpoint, which contacts no other host unless this is given]
+    #[arg(long, value_name = "URL")]
+    pub github_api: Option<String>,
 
-    /// Base URL of Docker Hub's web API, for docker.io patterns.
-    #[arg(long, value_name = "URL", default_value = "https://hub.docker.com")]
-    pub hub_api: String,
+    /// Base URL of Docker Hub's web API, for docker.io patterns and tag digests.
+    ///
+    /// [default: https://hub.docker.com, except for a registry redirected with
+    /// --registry-endpoint, which contacts no other host unless this is given]
+    #[arg(long, value_name = "URL")]
+    pub hub_api: Option<String>,
 
     /// Where each tag's digest is read.
     ///

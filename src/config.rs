@@ -15,10 +15,12 @@ use crate::cli::{
 };
 use crate::credentials::{read_password_stdin, Credential, CredentialError, Keychain};
 use crate::derive::platform::PlatformFilter;
-use crate::discover::{check_api_base, DiscoveryOptions, Method};
+use crate::discover::{
+    check_api_base, DiscoveryOptions, Method, DEFAULT_GITHUB_API, DEFAULT_HUB_API,
+};
 use crate::endpoints::Endpoints;
 use crate::output::Format;
-use crate::reference::{is_host_port, tag_glob, Target};
+use crate::reference::{is_host_port, tag_glob, ReferenceError, Target};
 use crate::registry::{ClientOptions, OnRateLimit};
 
 /// Requests in flight per registry host: enough to hide 20-50 ms of latency on a
@@ -237,8 +239,15 @@ fn discovery_options(args: &DiscoveryArgs) -> Result<DiscoveryOptions, ConfigErr
     Ok(DiscoveryOptions {
         method,
         vendor_tags: args.tag_source == TagSourceArg::Auto,
-        github_api: api("--github-api", &args.github_api)?,
-        hub_api: api("--hub-api", &args.hub_api)?,
+        github_api: api(
+            "--github-api",
+            args.github_api.as_deref().unwrap_or(DEFAULT_GITHUB_API),
+        )?,
+        hub_api: api(
+            "--hub-api",
+            args.hub_api.as_deref().unwrap_or(DEFAULT_HUB_API),
+        )?,
+        apis_named: args.github_api.is_some() || args.hub_api.is_some(),
     })
 }
 
@@ -415,7 +424,11 @@ fn glob_set(flag: &'static str, globs: &[String]) -> Result<Option<GlobSet>, Con
     };
     let mut builder = GlobSetBuilder::new();
     for g in globs {
-        let glob = tag_glob(g).map_err(|e| bad(g, e.to_string()))?;
+        let glob = tag_glob(g).map_err(|e| match e {
+            // The flag's own message already quotes the glob.
+            ReferenceError::BadPattern { reason, .. } => bad(g, reason),
+            other => bad(g, other.to_string()),
+        })?;
         builder.add(glob.glob().clone());
     }
     let set = builder
@@ -427,6 +440,14 @@ fn glob_set(flag: &'static str, globs: &[String]) -> Result<Option<GlobSet>, Con
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bad_glob_is_named_once_with_its_flag() {
+        let err = glob_set("--immutable-tags", &["[".to_string()]).unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("bad --immutable-tags `[`: "), "{text}");
+        assert_eq!(text.matches("`[`").count(), 1, "{text}");
+    }
 
     #[test]
     fn tag_filter_includes_then_excludes() {

@@ -110,7 +110,7 @@ impl Printer {
 
 /// An error and its causes on one line, each said once: an error that already quotes its
 /// cause in its own message does not get it appended again.
-fn error_line(error: &anyhow::Error) -> String {
+pub(crate) fn error_line(error: &anyhow::Error) -> String {
     let mut line = error.to_string();
     for cause in error.chain().skip(1) {
         let cause = cause.to_string();

@@ -128,6 +128,25 @@ pub enum DiscoverError {
     /// The credential store could not be read.
     #[error("reading credentials: {0}")]
     Credentials(#[from] CredentialError),
+    /// The registry is redirected, and listing it would contact the public API the user
+    /// did not name.
+    #[error(
+        "`{pattern}`: {registry} is redirected to {endpoint} by --registry-endpoint, but its \
+         repositories can only be listed through {api}; pass {flag} {api} to contact it \
+         anyway (or an equivalent on your side), or name repositories instead of a pattern"
+    )]
+    PublicApiForMirror {
+        /// The pattern as written.
+        pattern: String,
+        /// The registry name.
+        registry: String,
+        /// Where its traffic goes instead.
+        endpoint: String,
+        /// The public API base.
+        api: String,
+        /// The flag that names the API.
+        flag: &'static str,
+    },
 }
 
 impl DiscoverError {
@@ -146,6 +165,7 @@ impl DiscoverError {
             Self::OffOrigin { .. } => "bad pagination".into(),
             Self::BadApiUrl { .. } => "bad api url".into(),
             Self::Credentials(_) => "credentials".into(),
+            Self::PublicApiForMirror { .. } => "bad pattern".into(),
         }
     }
 

@@ -70,6 +70,9 @@ pub struct DiscoveryOptions {
     pub github_api: Url,
     /// Base of Docker Hub's web API.
     pub hub_api: Url,
+    /// Whether the user named an API base (`--hub-api`, `--github-api`): only then may a
+    /// registry redirected with `--registry-endpoint` use a vendor API.
+    pub apis_named: bool,
 }
 
 impl Default for DiscoveryOptions {
@@ -79,6 +82,7 @@ impl Default for DiscoveryOptions {
             vendor_tags: true,
             github_api: Url::parse(DEFAULT_GITHUB_API).expect("valid default"),
             hub_api: Url::parse(DEFAULT_HUB_API).expect("valid default"),
+            apis_named: false,
         }
     }
 }
@@ -124,6 +128,7 @@ pub async fn repositories(
     let registry = client.registry();
     let method = choose(registry, ctx.options.method);
     tracing::debug!(registry = %registry, pattern = pattern.as_str(), ?method, "discovering");
+    refuse_public_api_for_mirror(registry, pattern, method, ctx.options)?;
     let listed = match method {
         Method::Catalog => catalog::list(client).await?,
         Method::DockerHub => dockerhub::list(registry, pattern, ctx).await?,
@@ -133,6 +138,36 @@ pub async fn repositories(
     repos.sort();
     repos.dedup();
     Ok(repos)
+}
+
+/// A redirected registry (a mirror, an air-gapped copy) contacts no other host unless
+/// told: listing it through the public API the user left at its default is refused.
+fn refuse_public_api_for_mirror(
+    registry: &Registry,
+    pattern: &RepoPattern,
+    method: Method,
+    options: &DiscoveryOptions,
+) -> Result<(), DiscoverError> {
+    let (api, flag) = match method {
+        Method::DockerHub => (&options.hub_api, "--hub-api"),
+        Method::Github => (&options.github_api, "--github-api"),
+        Method::Catalog => return Ok(()),
+    };
+    if !is_mirrored(registry) || options.apis_named {
+        return Ok(());
+    }
+    Err(DiscoverError::PublicApiForMirror {
+        pattern: format!("{}/{}", registry.name(), pattern.as_str()),
+        registry: registry.name().to_owned(),
+        endpoint: registry.api_host().to_owned(),
+        api: api.as_str().trim_end_matches('/').to_owned(),
+        flag,
+    })
+}
+
+/// Whether `--registry-endpoint` sends this registry's traffic elsewhere.
+pub(crate) fn is_mirrored(registry: &Registry) -> bool {
+    Registry::parse(registry.name()).is_ok_and(|usual| usual.api_host() != registry.api_host())
 }
 
 /// The first path segment of the pattern when it is literal (`myteam` of `myteam/*`).
@@ -168,6 +203,26 @@ mod tests {
         );
         let mirrored = reg("ghcr.io").with_api_host("127.0.0.1:1").unwrap();
         assert_eq!(choose(&mirrored, None), Method::Github);
+    }
+
+    #[test]
+    fn a_redirected_registry_is_not_listed_through_the_public_api_unless_told() {
+        let (hub, pattern) = self::pattern("docker.io/team/*");
+        let mirror = hub.with_api_host("127.0.0.1:5000").unwrap();
+        let defaults = DiscoveryOptions::default();
+        let refused = refuse_public_api_for_mirror(&mirror, &pattern, Method::DockerHub, &defaults);
+        let text = refused.unwrap_err().to_string();
+        assert!(text.contains("--hub-api https://hub.docker.com"), "{text}");
+        assert!(text.contains("127.0.0.1:5000"), "{text}");
+        assert!(refuse_public_api_for_mirror(&hub, &pattern, Method::DockerHub, &defaults).is_ok());
+        let told = DiscoveryOptions {
+            apis_named: true,
+            ..defaults.clone()
+        };
+        assert!(refuse_public_api_for_mirror(&mirror, &pattern, Method::DockerHub, &told).is_ok());
+        assert!(
+            refuse_public_api_for_mirror(&mirror, &pattern, Method::Catalog, &defaults).is_ok()
+        );
     }
 
     #[test]

@@ -22,8 +22,8 @@ use tokio::sync::OnceCell;
 use super::api::ApiClient;
 use super::github_versions::OwnerKind;
 use super::{
-    choose, dockerhub, github, github_versions, hub_tags, Context, DiscoverError, Method,
-    DEFAULT_GITHUB_API, DEFAULT_HUB_API,
+    choose, dockerhub, github, github_versions, hub_tags, is_mirrored, Context, DiscoverError,
+    Method,
 };
 use crate::image::Digest;
 use crate::reference::Registry;
@@ -64,12 +64,10 @@ impl<'a> VendorTags<'a> {
             return None;
         }
         let method = choose(registry, ctx.options.method);
-        let base = match method {
-            Method::DockerHub => &ctx.options.hub_api,
-            Method::Github => &ctx.options.github_api,
-            Method::Catalog => return None,
-        };
-        if is_mirrored(registry) && is_public_default(base) {
+        if method == Method::Catalog {
+            return None;
+        }
+        if is_mirrored(registry) && !ctx.options.apis_named {
             // A mirror or an air-gapped copy: the public API describes the original, which
             // the user chose not to contact; `--hub-api`/`--github-api` opt back in.
             tracing::debug!(registry = %registry, "registry endpoint set and API left at its default; a HEAD per tag");
@@ -210,18 +208,6 @@ impl<'a> VendorTags<'a> {
     }
 }
 
-/// Whether `--registry-endpoint` sends this registry's traffic elsewhere.
-fn is_mirrored(registry: &Registry) -> bool {
-    Registry::parse(registry.name()).is_ok_and(|usual| usual.api_host() != registry.api_host())
-}
-
-/// Whether `base` is the public API nuccrawl uses when not told otherwise.
-fn is_public_default(base: &url::Url) -> bool {
-    [DEFAULT_HUB_API, DEFAULT_GITHUB_API]
-        .iter()
-        .any(|d| url::Url::parse(d).is_ok_and(|d| &d == base))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,15 +218,6 @@ mod tests {
         let mirror = hub.with_api_host("127.0.0.1:5000").unwrap();
         assert!(!is_mirrored(&hub));
         assert!(is_mirrored(&mirror));
-        assert!(is_public_default(
-            &url::Url::parse("https://hub.docker.com").unwrap()
-        ));
-        assert!(is_public_default(
-            &url::Url::parse("https://api.github.com/").unwrap()
-        ));
-        assert!(!is_public_default(
-            &url::Url::parse("http://127.0.0.1:9").unwrap()
-        ));
 
         let keychain = std::sync::Arc::new(crate::credentials::Keychain::anonymous());
         let (client, tally, tokens) = Default::default();
@@ -255,7 +232,7 @@ mod tests {
         assert!(VendorTags::for_registry(&hub, ctx(&defaults)).is_some());
         assert!(VendorTags::for_registry(&mirror, ctx(&defaults)).is_none());
         let told = super::super::DiscoveryOptions {
-            hub_api: url::Url::parse("http://127.0.0.1:9").unwrap(),
+            apis_named: true,
             ..defaults.clone()
         };
         assert!(VendorTags::for_registry(&mirror, ctx(&told)).is_some());

@@ -126,18 +126,20 @@ impl HostBudget {
             }
             return;
         };
-        let remaining = match self.known {
+        // A late answer saying more is left than known keeps the known count and its
+        // window: it is older news, and its reset time would move the window.
+        let (remaining, resets_at) = match self.known {
             Known::Budget {
                 remaining,
                 resets_at,
                 ..
-            } if !sole && now < resets_at => remaining.min(said.remaining),
-            _ => said.remaining,
+            } if !sole && now < resets_at && remaining < said.remaining => (remaining, resets_at),
+            _ => (said.remaining, now + said.resets_in),
         };
         self.known = Known::Budget {
             remaining,
             limit: said.limit,
-            resets_at: now + said.resets_in,
+            resets_at,
         };
     }
 
@@ -274,6 +276,34 @@ mod tests {
                 number: 4,
                 alone: false
             })
+        );
+    }
+
+    #[test]
+    fn a_late_answer_with_more_left_keeps_the_known_window() {
+        let mut b = known(40);
+        let early = go(&mut b);
+        let late = go(&mut b);
+        let spent = Announcement {
+            remaining: 0,
+            limit: Some(60),
+            resets_in: Duration::from_secs(3),
+        };
+        b.answer(Some(early), Some(spent), T0);
+        let before = b.admit(SLOW_AT);
+        let stale = Announcement {
+            remaining: 39,
+            limit: Some(60),
+            resets_in: Duration::from_secs(1),
+        };
+        b.answer(Some(late), Some(stale), T0 + Duration::from_secs(1));
+        assert_eq!(b.admit(SLOW_AT), before, "same count, same reset time");
+        assert_eq!(
+            before,
+            Admission::Spent {
+                limit: Some(60),
+                resets_at: T0 + Duration::from_secs(3)
+            }
         );
     }
 
