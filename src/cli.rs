@@ -257,8 +257,9 @@ pub struct ReliabilityArgs {
 
     /// Stop the whole run after this many seconds.
     ///
-    /// What was finished is written; every repository not finished is recorded as a
-    /// failure ("run timeout reached") and the exit code is 2.
+    /// Every image completed is written, also from repositories cut short; every
+    /// repository not finished is recorded as a failure ("run timeout reached") and the
+    /// exit code is 2.
     #[arg(long = "timeout", value_name = "SECONDS",
           value_parser = clap::value_parser!(u64).range(1..))]
     pub run_timeout: Option<u64>,

@@ -8,6 +8,7 @@ use bytes::Bytes;
 use futures::stream::{self, StreamExt};
 use tracing::debug;
 
+use super::halt::Halt;
 use super::reason;
 use crate::cache::{cached_manifest, Cache};
 use crate::image::manifest::{
@@ -72,18 +73,39 @@ pub struct Reached<'g> {
     pub tags: BTreeSet<String>,
 }
 
+/// Where and how a repository's manifests are fetched.
+#[derive(Clone, Copy)]
+pub struct Walk<'a> {
+    /// The registry.
+    pub client: &'a RegistryClient,
+    /// The manifest cache.
+    pub cache: &'a Cache,
+    /// The repository.
+    pub repo: &'a str,
+    /// Requests in flight.
+    pub concurrency: usize,
+    /// `--platform`'s verdict on an index entry.
+    pub rules_out: &'a (dyn Fn(&Platform) -> bool + Sync),
+    /// The run's stop signal: once it fires, no new fetch starts.
+    pub halt: &'a Halt,
+}
+
 /// Fetches every manifest reachable from `roots`, `concurrency` at a time, through
 /// the cache. Index entries whose platform `rules_out` are not followed: on Docker Hub
 /// every platform manifest fetched counts against the pull limit.
 pub async fn build(
-    client: &RegistryClient,
-    cache: &Cache,
-    repo: &str,
+    walk: &Walk<'_>,
     roots: impl IntoIterator<Item = Digest>,
     prefetched: HashMap<Digest, (Bytes, Option<String>)>,
-    concurrency: usize,
-    rules_out: &(dyn Fn(&Platform) -> bool + Sync),
 ) -> Graph {
+    let Walk {
+        client,
+        cache,
+        repo,
+        concurrency,
+        rules_out,
+        halt,
+    } = *walk;
     let mut graph = Graph::default();
     let mut prefetched = prefetched;
     let mut frontier: Vec<Digest> = roots
@@ -107,6 +129,8 @@ pub async fn build(
                 }
             })
             .buffer_unordered(concurrency)
+            // A halted run keeps what was fetched; the rest of the level is dropped.
+            .take_until(halt.wait())
             .collect()
             .await;
         let mut next = BTreeSet::new();
@@ -218,6 +242,21 @@ fn unknown_type_reason(bytes: &[u8], served: Option<&str>) -> String {
 }
 
 impl Graph {
+    /// Whether every digest reachable from `roots` was fetched (or deliberately not:
+    /// skipped entries, entries `--platform` rules out); false after a halt cut the walk.
+    pub fn is_complete(&self, roots: &BTreeMap<Digest, BTreeSet<String>>) -> bool {
+        let fetched = |d: &Digest| {
+            self.nodes.contains_key(d)
+                || self.skipped_entries.contains_key(d)
+                || self.filtered.contains(d)
+        };
+        roots.keys().all(fetched)
+            && self.nodes.values().all(|node| match node {
+                Node::Index(children) => children.iter().all(|(child, _)| fetched(child)),
+                _ => true,
+            })
+    }
+
     /// Walks from each root with its tags and returns every image reached, by digest.
     pub fn images<'g>(
         &'g self,

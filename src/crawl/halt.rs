@@ -1,6 +1,7 @@
 //! Stopping a crawl early and cleanly: the whole-run timeout, `--fail-fast` and a spent
-//! rate limit all end the run the same way. Work not yet finished is abandoned and
-//! recorded as a failure carrying the reason; everything finished is kept.
+//! rate limit all end the run the same way. Each repository in flight starts no new
+//! request, drops the ones in flight and keeps every image it completed; a repository cut
+//! short, or not started, is recorded as a failure carrying the reason.
 
 use tokio::sync::watch;
 

@@ -234,12 +234,14 @@ async fn crawl_targets(
         .map(|job| {
             let client = clients[&job.registry].clone();
             async move {
-                let r = tokio::select! {
-                    biased;
-                    reason = halt.wait() => repository::unfinished(&job, &reason),
-                    r = repository::crawl(
-                        &client, vendors.get(&job.registry), cache, &job, config, reporter,
-                    ) => r,
+                // Each repository stops on its own once halted, keeping what it finished.
+                let vendor = vendors.get(&job.registry);
+                let r = match halt.reason() {
+                    Some(reason) => repository::unfinished(&job, &reason),
+                    None => {
+                        repository::crawl(&client, vendor, cache, &job, config, reporter, halt)
+                            .await
+                    }
                 };
                 if config.fail_fast && !r.summary.failures.is_empty() {
                     halt.trigger(FAIL_FAST_REASON);

@@ -7,26 +7,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use futures::stream::{self, StreamExt};
 
-use super::graph::{self, Graph, Node};
+use super::graph::{self, Graph, Node, Walk};
 use super::repository::{resolve_tag, Resolved};
-use crate::cache::Cache;
 use crate::image::Digest;
-use crate::image::Platform;
-use crate::registry::RegistryClient;
-
-/// What the walk needs besides the graph.
-pub struct Walk<'a> {
-    /// The registry.
-    pub client: &'a RegistryClient,
-    /// The manifest cache.
-    pub cache: &'a Cache,
-    /// The repository.
-    pub repo: &'a str,
-    /// Requests in flight.
-    pub concurrency: usize,
-    /// `--platform`'s verdict on an index entry.
-    pub rules_out: &'a (dyn Fn(&Platform) -> bool + Sync),
-}
 
 /// Re-resolves the tags of every API-given root that failed, moves the tags the registry
 /// now places elsewhere, and walks the new digests into `graph`.
@@ -50,6 +33,7 @@ pub async fn stale_roots(
             (old, tag, now)
         })
         .buffer_unordered(walk.concurrency)
+        .take_until(walk.halt.wait())
         .collect()
         .await;
     let mut prefetched = HashMap::new();
@@ -86,16 +70,7 @@ pub async fn stale_roots(
     if fresh.is_empty() {
         return;
     }
-    let more = graph::build(
-        walk.client,
-        walk.cache,
-        walk.repo,
-        fresh,
-        prefetched,
-        walk.concurrency,
-        walk.rules_out,
-    )
-    .await;
+    let more = graph::build(walk, fresh, prefetched).await;
     for (digest, node) in more.nodes {
         graph.nodes.entry(digest).or_insert(node);
     }

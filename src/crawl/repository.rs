@@ -11,6 +11,7 @@ use tracing::debug;
 
 use super::assemble::{assemble, ImageInput};
 use super::graph::{self, Node};
+use super::halt::Halt;
 pub use super::jobs::RepoJob;
 use super::jobs::Wanted;
 use super::summary::{Failure, Summary};
@@ -47,6 +48,7 @@ pub async fn crawl(
     job: &RepoJob,
     config: &Config,
     reporter: &dyn Reporter,
+    halt: &Halt,
 ) -> RepoResult {
     let mut out = RepoResult::default();
     let failure = |reference: Option<String>, reason: String| Failure {
@@ -55,7 +57,12 @@ pub async fn crawl(
         reference,
         reason,
     };
-    let tags = match list_tags(client, vendor, job, config, &mut out.summary).await {
+    let listed = tokio::select! {
+        biased;
+        reason = halt.wait() => return unfinished(job, &reason),
+        listed = list_tags(client, vendor, job, config, &mut out.summary) => listed,
+    };
+    let tags = match listed {
         Ok(tags) => tags,
         Err(reason) => {
             out.summary.failures.push(failure(None, reason));
@@ -74,6 +81,7 @@ pub async fn crawl(
         })
         .collect();
 
+    let wanted_tags = tags.len();
     let resolved: Vec<(String, bool, Result<Resolved, String>)> = stream::iter(tags)
         .map(|TagDigest { tag, digest }| async move {
             // Given by the vendor API or remembered as immutable, not asked of the registry.
@@ -86,8 +94,11 @@ pub async fn crawl(
             (tag, from_api, r)
         })
         .buffer_unordered(concurrency)
+        // A halted run keeps the tags resolved so far and starts no more.
+        .take_until(halt.wait())
         .collect()
         .await;
+    let mut cut = resolved.len() < wanted_tags;
 
     let mut roots: BTreeMap<Digest, BTreeSet<String>> = BTreeMap::new();
     let mut from_api: BTreeMap<Digest, BTreeSet<String>> = BTreeMap::new();
@@ -122,23 +133,15 @@ pub async fn crawl(
     let rules_out = |platform: &Platform| {
         !config.platforms.is_empty() && config.platforms.iter().all(|f| f.rules_out(platform))
     };
-    let mut graph = graph::build(
-        client,
-        cache,
-        &job.repo,
-        roots.keys().cloned(),
-        prefetched,
-        concurrency,
-        &rules_out,
-    )
-    .await;
-    let walk = recheck::Walk {
+    let walk = graph::Walk {
         client,
         cache,
         repo: &job.repo,
         concurrency,
         rules_out: &rules_out,
+        halt,
     };
+    let mut graph = graph::build(&walk, roots.keys().cloned(), prefetched).await;
     recheck::stale_roots(&walk, &mut graph, &mut roots, &from_api).await;
     remember_tags(cache, job, config, &roots, &graph, memo);
     out.summary.filtered_by_platform += graph.filtered.len() as u64;
@@ -166,14 +169,11 @@ pub async fn crawl(
     }
 
     let images = graph.images(&roots);
-    let configs = fetch_configs(
-        client,
-        cache,
-        &job.repo,
-        images.values().map(|i| &i.manifest.config_digest),
-        concurrency,
-    )
-    .await;
+    let configs = fetch_configs(&walk, images.values().map(|i| &i.manifest.config_digest)).await;
+    cut |= !graph.is_complete(&roots)
+        || images
+            .values()
+            .any(|i| !configs.contains_key(&i.manifest.config_digest));
     for image in images.values() {
         let config_digest = &image.manifest.config_digest;
         let config_bytes = match configs.get(config_digest) {
@@ -208,7 +208,14 @@ pub async fn crawl(
                 .push(failure(Some(image.digest.to_string()), reason)),
         }
     }
-    out.summary.repositories += 1;
+    match halt.reason() {
+        Some(reason) if cut => {
+            let kept = out.assets.len();
+            let reason = format!("not finished: {reason} (kept the {kept} images completed)");
+            out.summary.failures.push(failure(None, reason));
+        }
+        _ => out.summary.repositories += 1,
+    }
     out
 }
 
@@ -381,21 +388,21 @@ pub(super) async fn resolve_tag(
 }
 
 /// Each distinct config once, from the cache or the registry, verified by digest.
+/// A halted run keeps the configs fetched so far.
 async fn fetch_configs<'a>(
-    client: &RegistryClient,
-    cache: &Cache,
-    repo: &str,
+    walk: &graph::Walk<'_>,
     digests: impl Iterator<Item = &'a Digest>,
-    concurrency: usize,
 ) -> HashMap<Digest, Result<Bytes, String>> {
     let distinct: BTreeSet<Digest> = digests.cloned().collect();
     stream::iter(distinct)
         .map(|digest| async move {
-            let r = cached_config(client, cache, repo, &digest, CONFIG_SIZE_CAP).await;
+            let r =
+                cached_config(walk.client, walk.cache, walk.repo, &digest, CONFIG_SIZE_CAP).await;
             let r = r.map_err(|e| format!("config {digest}: {}", reason::registry(&e)));
             (digest, r)
         })
-        .buffer_unordered(concurrency)
+        .buffer_unordered(walk.concurrency)
+        .take_until(walk.halt.wait())
         .collect()
         .await
 }
