@@ -31,7 +31,8 @@ pub enum EndpointError {
     /// NAME is not the registry of any target: a typo would otherwise send the crawl to
     /// the real registry.
     #[error(
-        "--registry-endpoint names `{name}`, but no target is on that registry (targets are on {targets})"
+        "--registry-endpoint names `{name}`, but no target is on that registry \
+         (targets are on {targets})"
     )]
     Unused {
         /// The endpoint's registry name.

@@ -2,7 +2,8 @@
 //!
 //! Digest-addressed content is immutable, so an entry, once verified, is good forever;
 //! tag lists and catalogs change and are never cached. The one exception is opt-in: the
-//! digests of tags the user declares immutable (`--immutable-tags`, [`tag_memo`]). Entries live under
+//! digests of tags the user declares immutable (`--immutable-tags`, [`tag_memo`]).
+//! Entries live under
 //! `DIR/blobs/sha256/<first two hex>/<hex>` holding exactly the bytes the registry
 //! served; a manifest also has a `<hex>.type` sidecar with the media type it was served
 //! with. Every read is checked against the digest (a corrupt or truncated entry is a miss

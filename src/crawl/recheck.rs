@@ -1,7 +1,8 @@
-//! Digests a vendor API gave that the registry then could not serve: the API lagging a
-//! push or a deletion. Their tags are asked of the registry (a HEAD each); a tag that now
-//! points elsewhere is walked at its new digest, so trusting the API never costs a tag
-//! that the registry can still serve. A tag the registry confirms keeps its failure.
+//! Digests not asked of the registry (given by a vendor API, or remembered for an
+//! immutable tag) that the registry then could not serve: the API lagging a push, a tag
+//! moved after all. Their tags are asked of the registry (a HEAD each); a tag that now
+//! points elsewhere is walked at its new digest, so trusting a given digest never costs
+//! a tag the registry can still serve. A tag the registry confirms keeps its failure.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -11,15 +12,16 @@ use super::graph::{self, Graph, Node, Walk};
 use super::repository::{resolve_tag, Resolved};
 use crate::image::Digest;
 
-/// Re-resolves the tags of every API-given root that failed, moves the tags the registry
+/// Re-resolves the tags of every root the registry did not confirm (given by the vendor
+/// API or remembered as immutable) that failed, moves the tags the registry
 /// now places elsewhere, and walks the new digests into `graph`.
 pub async fn stale_roots(
     walk: &Walk<'_>,
     graph: &mut Graph,
     roots: &mut BTreeMap<Digest, BTreeSet<String>>,
-    from_api: &BTreeMap<Digest, BTreeSet<String>>,
+    unconfirmed: &BTreeMap<Digest, BTreeSet<String>>,
 ) {
-    let suspects: Vec<(Digest, String)> = from_api
+    let suspects: Vec<(Digest, String)> = unconfirmed
         .iter()
         .filter(|(digest, _)| matches!(graph.nodes.get(*digest), Some(Node::Failed(_))))
         .flat_map(|(digest, tags)| tags.iter().map(move |t| (digest.clone(), t.clone())))
@@ -50,7 +52,7 @@ pub async fn stale_roots(
             tag,
             api = %old,
             registry = %digest,
-            "the vendor API's digest was stale; using the registry's"
+            "the digest given for this tag was stale; using the registry's"
         );
         if let Some(tags) = roots.get_mut(&old) {
             tags.remove(&tag);

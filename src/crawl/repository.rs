@@ -85,13 +85,13 @@ pub async fn crawl(
     let resolved: Vec<(String, bool, Result<Resolved, String>)> = stream::iter(tags)
         .map(|TagDigest { tag, digest }| async move {
             // Given by the vendor API or remembered as immutable, not asked of the registry.
-            let from_api = digest.is_some();
+            let unconfirmed = digest.is_some();
             let r = match digest {
                 Some(digest) => Ok(Resolved { digest, body: None }),
                 None => resolve_tag(client, cache, &job.repo, &tag).await,
             };
             reporter.tag_done();
-            (tag, from_api, r)
+            (tag, unconfirmed, r)
         })
         .buffer_unordered(concurrency)
         // A halted run keeps the tags resolved so far and starts no more.
@@ -101,7 +101,7 @@ pub async fn crawl(
     let mut cut = resolved.len() < wanted_tags;
 
     let mut roots: BTreeMap<Digest, BTreeSet<String>> = BTreeMap::new();
-    let mut from_api: BTreeMap<Digest, BTreeSet<String>> = BTreeMap::new();
+    let mut unconfirmed: BTreeMap<Digest, BTreeSet<String>> = BTreeMap::new();
     let mut prefetched = HashMap::new();
     for (tag, api, r) in resolved {
         match r {
@@ -111,7 +111,7 @@ pub async fn crawl(
                     prefetched.insert(digest.clone(), body);
                 }
                 if api {
-                    from_api
+                    unconfirmed
                         .entry(digest.clone())
                         .or_default()
                         .insert(tag.clone());
@@ -142,7 +142,7 @@ pub async fn crawl(
         halt,
     };
     let mut graph = graph::build(&walk, roots.keys().cloned(), prefetched).await;
-    recheck::stale_roots(&walk, &mut graph, &mut roots, &from_api).await;
+    recheck::stale_roots(&walk, &mut graph, &mut roots, &unconfirmed).await;
     remember_tags(cache, job, config, &roots, &graph, memo);
     out.summary.filtered_by_platform += graph.filtered.len() as u64;
     for (digest, node) in &graph.nodes {

@@ -10,8 +10,7 @@ use super::api::{list_all, ApiClient, ApiPage};
 use super::dockerhub::endpoint;
 use super::error::DiscoverError;
 use super::github::GITHUB_PAGE_SIZE;
-use super::hub_tags::checked_digest;
-use super::vendor_tags::TagDigest;
+use super::vendor_tags::{api_digest, TagDigest};
 
 /// Whose namespace a GitHub owner is: the API has a path for each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,7 +89,7 @@ fn parse_page(page: &ApiPage) -> Result<(Vec<TagDigest>, Option<String>), Discov
     let tags = versions
         .into_iter()
         .flat_map(|version| {
-            let digest = checked_digest(&version.name);
+            let digest = api_digest(&version.name);
             let tags = version
                 .metadata
                 .and_then(|m| m.container)

@@ -9,8 +9,7 @@ use url::Url;
 use super::api::{list_all, ApiClient, ApiPage};
 use super::dockerhub::{endpoint, HUB_PAGE_SIZE};
 use super::error::DiscoverError;
-use super::vendor_tags::TagDigest;
-use crate::image::Digest;
+use super::vendor_tags::{api_digest, TagDigest};
 
 /// One page of a repository's tags.
 #[derive(serde::Deserialize)]
@@ -60,22 +59,11 @@ fn parse_page(page: &ApiPage) -> Result<(Vec<TagDigest>, Option<String>), Discov
         .results
         .into_iter()
         .map(|entry| TagDigest {
-            digest: entry.digest.as_deref().and_then(checked_digest),
+            digest: entry.digest.as_deref().and_then(api_digest),
             tag: entry.name,
         })
         .collect();
     Ok((tags, parsed.next.filter(|n| !n.is_empty())))
-}
-
-/// A digest the API gave, if it is one; anything else means "ask the registry".
-pub(crate) fn checked_digest(text: &str) -> Option<Digest> {
-    match text.parse() {
-        Ok(digest) => Some(digest),
-        Err(e) => {
-            tracing::debug!(digest = text.escape_debug().to_string(), error = %e, "API digest ignored");
-            None
-        }
-    }
 }
 
 #[cfg(test)]

@@ -153,7 +153,7 @@ fn refuse_public_api_for_mirror(
         Method::Github => (&options.github_api, "--github-api"),
         Method::Catalog => return Ok(()),
     };
-    if !is_mirrored(registry) || options.apis_named {
+    if may_use_vendor_api(registry, options) {
         return Ok(());
     }
     Err(DiscoverError::PublicApiForMirror {
@@ -165,8 +165,15 @@ fn refuse_public_api_for_mirror(
     })
 }
 
+/// Whether `registry` may be spoken about to a vendor API: always, unless
+/// `--registry-endpoint` redirects it (a mirror, an air-gapped copy) and the user named no
+/// API base, since the default one is a public host the user chose not to contact.
+pub(crate) fn may_use_vendor_api(registry: &Registry, options: &DiscoveryOptions) -> bool {
+    options.apis_named || !is_mirrored(registry)
+}
+
 /// Whether `--registry-endpoint` sends this registry's traffic elsewhere.
-pub(crate) fn is_mirrored(registry: &Registry) -> bool {
+fn is_mirrored(registry: &Registry) -> bool {
     Registry::parse(registry.name()).is_ok_and(|usual| usual.api_host() != registry.api_host())
 }
 

@@ -22,8 +22,8 @@ use tokio::sync::OnceCell;
 use super::api::ApiClient;
 use super::github_versions::OwnerKind;
 use super::{
-    choose, dockerhub, github, github_versions, hub_tags, is_mirrored, Context, DiscoverError,
-    Method,
+    choose, dockerhub, github, github_versions, hub_tags, may_use_vendor_api, Context,
+    DiscoverError, Method,
 };
 use crate::image::Digest;
 use crate::reference::Registry;
@@ -40,6 +40,19 @@ pub struct TagDigest {
     pub tag: String,
     /// Its digest; `None` means the registry must be asked (a HEAD).
     pub digest: Option<Digest>,
+}
+
+/// A digest as a vendor API wrote it, if it is one; anything else means "ask the
+/// registry" (a HEAD), never a failure.
+pub(crate) fn api_digest(text: &str) -> Option<Digest> {
+    match text.parse() {
+        Ok(digest) => Some(digest),
+        Err(e) => {
+            let digest = text.escape_debug().to_string();
+            tracing::debug!(digest, error = %e, "API digest ignored");
+            None
+        }
+    }
 }
 
 /// One registry's vendor tag listing, shared by all its repositories for the run.
@@ -67,10 +80,8 @@ impl<'a> VendorTags<'a> {
         if method == Method::Catalog {
             return None;
         }
-        if is_mirrored(registry) && !ctx.options.apis_named {
-            // A mirror or an air-gapped copy: the public API describes the original, which
-            // the user chose not to contact; `--hub-api`/`--github-api` opt back in.
-            tracing::debug!(registry = %registry, "registry endpoint set and API left at its default; a HEAD per tag");
+        if !may_use_vendor_api(registry, ctx.options) {
+            tracing::debug!(%registry, "redirected registry, no API named; a HEAD per tag");
             return None;
         }
         Some(VendorTags {
@@ -119,7 +130,7 @@ impl<'a> VendorTags<'a> {
             Err(e) if e.status() == Some(404) => {
                 // The API is up; it just does not know this one.
                 self.proven.store(true, Ordering::Release);
-                tracing::debug!(repo, error = %e, "the vendor API does not know this repository; asking the registry");
+                tracing::debug!(repo, error = %e, "unknown to the vendor API; asking the registry");
                 None
             }
             Err(e) => {
@@ -151,11 +162,14 @@ impl<'a> VendorTags<'a> {
         match made {
             Ok(Some(api)) => Some(api),
             Ok(None) => {
-                tracing::debug!(registry = %self.registry, "no token for the packages API; a HEAD per tag");
+                tracing::debug!(registry = %self.registry, "no packages API token; a HEAD per tag");
                 None
             }
             Err(e) => {
-                tracing::warn!(registry = %self.registry, "cannot use the vendor API for tags ({e}); asking the registry for each tag");
+                tracing::warn!(
+                    registry = %self.registry,
+                    "cannot use the vendor API for tags ({e}); asking the registry for each tag"
+                );
                 None
             }
         }
@@ -195,7 +209,8 @@ impl<'a> VendorTags<'a> {
         if failures == FAILURES_BEFORE_GIVING_UP {
             tracing::warn!(
                 registry = %self.registry,
-                "the vendor API failed {failures} times (last, for {repo}: {error}); asking the registry for each tag from now on"
+                "the vendor API failed {failures} times (last, for {repo}: {error}); \
+                 asking the registry for each tag from now on"
             );
         } else {
             tracing::debug!(repo, error = %error, "vendor API failed; asking the registry");
@@ -216,8 +231,6 @@ mod tests {
     fn a_mirrored_registry_leaves_the_public_api_alone_unless_told() {
         let hub = Registry::parse("docker.io").unwrap();
         let mirror = hub.with_api_host("127.0.0.1:5000").unwrap();
-        assert!(!is_mirrored(&hub));
-        assert!(is_mirrored(&mirror));
 
         let keychain = std::sync::Arc::new(crate::credentials::Keychain::anonymous());
         let (client, tally, tokens) = Default::default();

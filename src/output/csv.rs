@@ -15,29 +15,27 @@ use csv::{ReaderBuilder, StringRecord, Terminator, WriterBuilder};
 
 use super::representable::LIST_SEPARATOR;
 use super::{Format, OutputError};
-use crate::asset::{Asset, AssetFile, Violation};
+use crate::asset::{Asset, AssetFile, Violation, ASSET_FIELDS};
 
-/// The columns, in the order FORMAT.md gives them.
-pub(super) const COLUMNS: [&str; 18] = [
-    "nucleus_import_version",
-    "scan_tool",
-    "scan_type",
-    "image_repo",
-    "image_manifest_digest",
-    "image_config_digest",
-    "image_tags",
-    "image_registry",
-    "image_secondary_registries",
-    "image_distro",
-    "image_platform_os",
-    "image_platform_arch",
-    "image_platform_os_version",
-    "image_platform_os_features",
-    "image_platform_arch_variant",
-    "image_platform_arch_features",
-    "image_manifest",
-    "image_config",
-];
+/// The file's metadata fields, which CSV repeats on every row before the asset fields.
+const METADATA_COLUMNS: [&str; 3] = ["nucleus_import_version", "scan_tool", "scan_type"];
+
+/// The columns, in the order FORMAT.md gives them: metadata, then the asset fields.
+pub(super) const COLUMNS: [&str; 18] = columns();
+
+const fn columns() -> [&'static str; 18] {
+    let mut out = [""; 18];
+    let mut i = 0;
+    while i < out.len() {
+        out[i] = if i < METADATA_COLUMNS.len() {
+            METADATA_COLUMNS[i]
+        } else {
+            ASSET_FIELDS[i - METADATA_COLUMNS.len()]
+        };
+        i += 1;
+    }
+    out
+}
 
 /// Writes `file` as CSV with CR LF line ends (RFC 4180).
 pub(super) fn encode<W: Write>(file: &AssetFile, w: W) -> Result<(), OutputError> {
@@ -262,6 +260,7 @@ mod tests {
     #[test]
     fn columns_follow_format_md() {
         assert_eq!(COLUMNS[3..], crate::asset::ASSET_FIELDS);
+        assert_eq!(COLUMNS[..3], METADATA_COLUMNS);
     }
 
     #[test]
@@ -271,6 +270,14 @@ mod tests {
         let text = String::from_utf8(out).unwrap();
         let header = text.split("\r\n").next().unwrap();
         assert_eq!(header, COLUMNS.join(","));
+        // FORMAT.md's column list, written out here so the test does not check the
+        // constant against itself.
+        let spec = "nucleus_import_version,scan_tool,scan_type,image_repo,\
+            image_manifest_digest,image_config_digest,image_tags,image_registry,\
+            image_secondary_registries,image_distro,image_platform_os,image_platform_arch,\
+            image_platform_os_version,image_platform_os_features,image_platform_arch_variant,\
+            image_platform_arch_features,image_manifest,image_config";
+        assert_eq!(header, spec);
         let row = &text[header.len() + 2..];
         assert!(
             row.starts_with("1,Asset,Container Image,team/api,sha256:"),

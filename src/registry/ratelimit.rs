@@ -418,4 +418,46 @@ mod tests {
         );
         drop(first);
     }
+
+    /// Log lines written while a test runs, for asserting what the user is told.
+    #[derive(Clone, Default)]
+    struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn requests_waiting_for_one_window_warn_once() {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_max_level(tracing::Level::WARN)
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let limits = limits(OnRateLimit::Wait);
+        answered(&limits, 0, 1).await;
+        let target = url();
+        let plenty = headers("100;w=21600", "99;w=21600");
+        let waiting = (0..5).map(|_| async {
+            let mut admitted = limits.admit(&target).await?;
+            admitted.settle(&target, &plenty);
+            Ok::<_, RegistryError>(())
+        });
+        let admitted = futures::future::join_all(waiting).await;
+        assert!(admitted.iter().all(Result::is_ok));
+        let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(
+            log.matches("waiting for the window to reset").count(),
+            1,
+            "{log}"
+        );
+    }
 }
