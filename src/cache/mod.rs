@@ -12,6 +12,7 @@
 //! cannot be read or written never fails a crawl: the first error is a warning, the rest
 //! are debug lines, and the crawl fetches from the registry as if there were no cache.
 
+mod confirmed;
 mod dir;
 mod fetch;
 mod store;

@@ -71,10 +71,21 @@ impl Cache {
 
     /// `ROOT/tags/<sha256 hex of "registry/repository">.json`.
     fn memo_path(&self, registry: &str, repository: &str) -> Option<PathBuf> {
+        self.repository_file("tags", registry, repository)
+    }
+
+    /// `ROOT/<folder>/<sha256 hex of "registry/repository">.json`: one small file per
+    /// repository, for what the cache knows about a repository rather than a digest.
+    pub(super) fn repository_file(
+        &self,
+        folder: &str,
+        registry: &str,
+        repository: &str,
+    ) -> Option<PathBuf> {
         let key = Digest::of(format!("{registry}/{repository}").as_bytes());
         Some(
             self.root()?
-                .join("tags")
+                .join(folder)
                 .join(format!("{}.json", key.hex())),
         )
     }

@@ -10,7 +10,7 @@ use tracing::debug;
 
 use super::halt::Halt;
 use super::reason;
-use crate::cache::{cached_manifest, Cache};
+use crate::cache::{cached_manifest, store_manifest, Cache};
 use crate::image::manifest::{
     classify, declared_media_type, EntryKind, ImageManifest, Manifest, SkipKind,
 };
@@ -88,6 +88,8 @@ pub struct Walk<'a> {
     pub rules_out: &'a (dyn Fn(&Platform) -> bool + Sync),
     /// The run's stop signal: once it fires, no new fetch starts.
     pub halt: &'a Halt,
+    /// Digests fetched from the repository even when cached: ones it has not confirmed.
+    pub must_fetch: &'a BTreeSet<Digest>,
 }
 
 /// Fetches every manifest reachable from `roots`, `concurrency` at a time, through
@@ -105,6 +107,7 @@ pub async fn build(
         concurrency,
         rules_out,
         halt,
+        must_fetch,
     } = *walk;
     let mut graph = Graph::default();
     let mut prefetched = prefetched;
@@ -123,7 +126,10 @@ pub async fn build(
                 async move {
                     let node = match ready {
                         Some((bytes, media_type)) => read_node(bytes, media_type.as_deref()),
-                        None => fetch_node(client, cache, repo, &digest).await,
+                        None => {
+                            let fresh = must_fetch.contains(&digest);
+                            fetch_node(client, cache, repo, &digest, fresh).await
+                        }
                     };
                     (digest, node)
                 }
@@ -170,8 +176,18 @@ async fn fetch_node(
     cache: &Cache,
     repo: &str,
     digest: &Digest,
+    fresh: bool,
 ) -> ReadNode {
-    match cached_manifest(client, cache, repo, digest).await {
+    let fetched = if fresh {
+        let fetched = client.get_manifest(repo, digest.as_str()).await;
+        if let Ok(f) = &fetched {
+            store_manifest(cache, f);
+        }
+        fetched
+    } else {
+        cached_manifest(client, cache, repo, digest).await
+    };
+    match fetched {
         Ok(fetched) => read_node(fetched.bytes, fetched.media_type.as_deref()),
         Err(e) => (Node::Failed(reason::registry(&e)), Vec::new()),
     }

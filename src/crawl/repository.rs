@@ -133,6 +133,15 @@ pub async fn crawl(
     let rules_out = |platform: &Platform| {
         !config.platforms.is_empty() && config.platforms.iter().all(|f| f.rules_out(platform))
     };
+    let confirmed = match cache.root() {
+        Some(_) => cache.confirmed_digests(job.registry.name(), &job.repo),
+        None => BTreeSet::new(),
+    };
+    let must_fetch: BTreeSet<Digest> = unconfirmed
+        .keys()
+        .filter(|d| !confirmed.contains(*d))
+        .cloned()
+        .collect();
     let walk = graph::Walk {
         client,
         cache,
@@ -140,10 +149,12 @@ pub async fn crawl(
         concurrency,
         rules_out: &rules_out,
         halt,
+        must_fetch: &must_fetch,
     };
     let mut graph = graph::build(&walk, roots.keys().cloned(), prefetched).await;
     recheck::stale_roots(&walk, &mut graph, &mut roots, &unconfirmed).await;
     remember_tags(cache, job, config, &roots, &graph, memo);
+    remember_confirmed(cache, job, &graph, confirmed);
     out.summary.filtered_by_platform += graph.filtered.len() as u64;
     for (digest, node) in &graph.nodes {
         match node {
@@ -268,6 +279,29 @@ fn remember_tags(
     }
     if now != before {
         cache.put_immutable_tags(job.registry.name(), &job.repo, now);
+    }
+}
+
+/// Records every digest this repository served or vouched for this run (its indexes'
+/// children included), so a later run may take them from the cache when a vendor API or
+/// the immutable-tag memory gives them.
+fn remember_confirmed(
+    cache: &Cache,
+    job: &RepoJob,
+    graph: &graph::Graph,
+    before: BTreeSet<Digest>,
+) {
+    if cache.root().is_none() {
+        return;
+    }
+    let mut now = before.clone();
+    for (digest, node) in &graph.nodes {
+        if !matches!(node, Node::Failed(_)) {
+            now.insert(digest.clone());
+        }
+    }
+    if now != before {
+        cache.put_confirmed_digests(job.registry.name(), &job.repo, &now);
     }
 }
 

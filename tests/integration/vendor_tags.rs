@@ -183,6 +183,41 @@ fn docker_hub_tags_and_digests_come_from_the_hub_api_without_a_head_per_tag() {
 }
 
 #[test]
+fn a_cached_digest_from_another_repository_is_not_taken_on_the_apis_word() {
+    let (registry, real) = samples_with_tags();
+    // Hub says single's first tag points at alpine's image: cached once alpine is crawled,
+    // but not in samples/single.
+    let alpine = real["alpine"][0].1.clone();
+    let hub = fake_hub(&real, |name, i, digest| match (name, i) {
+        ("single", 0) => Some(alpine.as_str()),
+        _ => Some(digest),
+    });
+    let work = tempfile::tempdir().unwrap();
+    let cache = work.path().join("cache");
+    let endpoint = format!("docker.io={}", registry.addr());
+    let hub_url = hub.url();
+    let common = ["--registry-endpoint", &endpoint, "--hub-api", &hub_url];
+    let target = "docker.io/samples/*";
+    let mut extra = common.to_vec();
+    extra.extend(["--tag-source", "registry", "--no-cache"]);
+    let baseline = crawl(target, &extra, &[], work.path(), "registry");
+    let mut extra = common.to_vec();
+    extra.extend(["--cache-dir", cache.to_str().unwrap()]);
+    let cold = crawl(target, &extra, &[], work.path(), "cold");
+    assert_eq!(cold.output, baseline.output);
+    let warm = crawl(target, &extra, &[], work.path(), "warm");
+    assert_eq!(
+        warm.output, baseline.output,
+        "the wrong digest is rechecked when warm too"
+    );
+    assert_eq!(
+        warm.requests("manifest_get"),
+        1,
+        "only the digest samples/single never confirmed is asked of it"
+    );
+}
+
+#[test]
 fn a_failing_hub_tag_api_falls_back_to_the_registry_and_is_given_up_after_three_failures() {
     let (registry, real) = samples_with_tags();
     let hub = fake_hub(&real, |_, _, digest| Some(digest));
